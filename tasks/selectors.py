@@ -1,0 +1,163 @@
+"""Reads that decide who sees what. Every page and endpoint scopes its queryset here.
+
+Transparency is the norm (挂图作战): everyone reads the campaigns, special actions and
+tasks whose lead unit lies in their home region (the nearest county, city or province
+at or above their unit). Inspectors also read everything in their supervision groups'
+scopes. Superusers read everything.
+"""
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Avg, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+
+from .models import (
+    OPEN_STATUSES,
+    REGION_KINDS,
+    Campaign,
+    Person,
+    Role,
+    SpecialAction,
+    Task,
+    TaskCooperation,
+    Unit,
+)
+
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may read, worked out once per user object (two queries at most)."""
+
+    everything: bool = False
+    region: Unit | None = None
+    # (path of a scope unit, ids of the special actions it is limited to, or None for all)
+    scopes: tuple[tuple[str, frozenset[int] | None], ...] = field(default_factory=tuple)
+
+    def task_q(self, prefix: str = "") -> Q:
+        """Condition on tasks (or on rows with a task at `prefix`, e.g. "task__")."""
+        if self.everything:
+            return Q()
+        parts = []
+        if self.region is not None:
+            parts.append(Q(**{f"{prefix}lead_unit__path__startswith": self.region.path}))
+        for path, special_actions in self.scopes:
+            condition = Q(**{f"{prefix}lead_unit__path__startswith": path})
+            if special_actions is not None:
+                condition &= Q(**{f"{prefix}special_action__in": special_actions})
+            parts.append(condition)
+        return reduce(or_, parts) if parts else NOTHING
+
+    def campaign_q(self, prefix: str = "") -> Q:
+        """A campaign is visible when its owner is in one of my roots, or above one (a city's campaign)."""
+        if self.everything:
+            return Q()
+        roots = ([self.region.path] if self.region else []) + [path for path, _ in self.scopes]
+        if not roots:
+            return NOTHING
+        above = {int(part) for root in roots for part in root.strip("/").split("/")}
+        below = reduce(or_, (Q(**{f"{prefix}owner__path__startswith": root}) for root in roots))
+        return below | Q(**{f"{prefix}owner__in": above})
+
+
+def home_region(unit: Unit) -> Unit | None:
+    """The nearest county, city or province at or above `unit`."""
+    if unit.is_region:
+        return unit
+    return Unit.objects.filter(pk__in=unit.ancestor_ids, kind__in=REGION_KINDS).order_by("-depth").first()
+
+
+def access_for(user) -> Access:
+    cached = getattr(user, "_winteraction_access", None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated or not user.is_active:
+        access = Access()
+    elif user.is_superuser:
+        access = Access(everything=True)
+    elif user.unit_id is None:
+        access = Access()
+    else:
+        access = Access(region=home_region(user.unit), scopes=_inspector_scopes(user))
+    user._winteraction_access = access
+    return access
+
+
+def _inspector_scopes(user: Person) -> tuple:
+    if user.role not in (Role.INSPECTOR, Role.OFFICE, Role.LEADER):
+        return ()
+    from supervision.models import SupervisionGroup
+
+    rows = SupervisionGroup.objects.filter(members=user, is_active=True).values_list(
+        "scope_units__path", "scope_special_actions__id"
+    )
+    scopes: dict[str, set[int] | None] = {}
+    # One row per (unit, special action) pair; a None special action means "all of them".
+    limited: dict[str, set[int]] = {}
+    unlimited: set[str] = set()
+    for path, special_action in rows:
+        if not path:
+            continue
+        if special_action is None:
+            unlimited.add(path)
+        else:
+            limited.setdefault(path, set()).add(special_action)
+    for path in unlimited:
+        scopes[path] = None
+    for path, ids in limited.items():
+        if path not in unlimited:
+            scopes[path] = ids
+    return tuple((path, frozenset(ids) if ids is not None else None) for path, ids in sorted(scopes.items()))
+
+
+# ---- Querysets ------------------------------------------------------------------------
+
+
+def campaigns_visible_to(user) -> QuerySet[Campaign]:
+    return Campaign.objects.filter(access_for(user).campaign_q()).select_related("owner")
+
+
+def special_actions_visible_to(user) -> QuerySet[SpecialAction]:
+    return SpecialAction.objects.filter(access_for(user).campaign_q("campaign__")).select_related(
+        "campaign", "lead_unit", "lead_leader"
+    )
+
+
+def tasks_visible_to(user, *, today=None) -> QuerySet[Task]:
+    subtask_progress = (
+        Task.objects.filter(parent=OuterRef("pk"))
+        .exclude(status="cancelled")
+        .values("parent")
+        .annotate(avg=Avg("progress"))
+        .values("avg")
+    )
+    return (
+        Task.objects.filter(access_for(user).task_q())
+        .select_related("campaign", "special_action", "lead_unit", "responsible_leader")
+        .with_flags(today)
+        .annotate(rollup_progress=Subquery(subtask_progress))
+    )
+
+
+def task_get_for(user, pk) -> Task:
+    """The task if `user` may read it; 404 otherwise (the same answer as for a task that does not exist)."""
+    try:
+        return tasks_visible_to(user).get(pk=pk)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404("No task matches the given query.") from None
+
+
+def tasks_for_my_unit(user, *, today=None) -> QuerySet[Task]:
+    """Open tasks the user's unit leads or cooperates on: what the unit must act on."""
+    if getattr(user, "unit_id", None) is None:
+        return Task.objects.none()
+    cooperating = TaskCooperation.objects.filter(unit=user.unit_id).values("task")
+    mine = Q(lead_unit=user.unit_id) | Q(pk__in=cooperating)
+    return tasks_visible_to(user, today=today).filter(mine, status__in=OPEN_STATUSES)
+
+
+def units_in_region(region: Unit) -> QuerySet[Unit]:
+    return Unit.objects.filter(path__startswith=region.path)

@@ -1,0 +1,728 @@
+"""Every write the domain knows about units, people, campaigns and tasks.
+
+Each service runs in one transaction: it checks who may act, validates, writes, and
+records the change on the task's timeline (`TaskEvent`). Views, the API, the admin,
+management commands and jobs call these; nothing else writes the models.
+
+A caller's mistake is a `ValidationError` (bad input), `PermissionDenied` (not
+allowed) or `InvalidTransition` (not possible in the task's current status), each
+with a message in the user's language.
+"""
+
+import datetime
+import re
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import (
+    OPEN_STATUSES,
+    REGION_KINDS,
+    RUNNING_STATUSES,
+    Attachment,
+    Campaign,
+    ChargeKind,
+    EventKind,
+    ExtensionRequest,
+    ExtensionStatus,
+    Instruction,
+    LeaderCharge,
+    Milestone,
+    Person,
+    Priority,
+    ProgressReport,
+    Role,
+    SpecialAction,
+    Task,
+    TaskCooperation,
+    TaskEvent,
+    TaskStatus,
+    Unit,
+    UnitKind,
+)
+from .selectors import access_for
+
+
+class InvalidTransition(ValidationError):
+    """The task (or request) is not in a status that allows this step."""
+
+    def __init__(self, message):
+        super().__init__(message, code="invalid_transition")
+
+
+# ---- Shared checks ----------------------------------------------------------------------
+
+
+def _in_region_of(user: Person, unit: Unit) -> bool:
+    access = access_for(user)
+    return access.everything or (access.region is not None and unit.path.startswith(access.region.path))
+
+
+def _require_office_for(user: Person, unit: Unit, action: str) -> None:
+    if user.is_superuser:
+        return
+    if user.role != Role.OFFICE or not _in_region_of(user, unit):
+        raise PermissionDenied(_("只有本地区的督查室可以%(action)s。") % {"action": action})
+
+
+def _require_member_of(user: Person, task: Task, action: str, *, cooperating: bool = False) -> None:
+    """The user acts for the task's lead unit (or, with `cooperating`, for a cooperating unit)."""
+    if user.role not in (Role.UNIT_OFFICIAL, Role.OFFICE) or user.unit_id is None:
+        raise PermissionDenied(_("只有责任单位的填报人员可以%(action)s。") % {"action": action})
+    if user.unit_id == task.lead_unit_id:
+        return
+    if cooperating and task.cooperations.filter(unit_id=user.unit_id).exists():
+        return
+    who = _("牵头单位或配合单位") if cooperating else _("牵头单位")
+    raise PermissionDenied(_("只有该任务的%(who)s可以%(action)s。") % {"who": who, "action": action})
+
+
+def _require_text(value: str, field: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: _("请填写%(label)s。") % {"label": label}})
+    return value
+
+
+def _require_status(task: Task, allowed: Iterable[str], action: str) -> None:
+    if task.status not in allowed:
+        raise InvalidTransition(
+            _("任务当前状态为“%(status)s”,不能%(action)s。")
+            % {"status": task.get_status_display(), "action": action}
+        )
+
+
+def _locked(task: Task) -> Task:
+    """The task's row, re-read and locked for the rest of the transaction."""
+    return Task.objects.select_for_update().select_related("lead_unit", "campaign").get(pk=task.pk)
+
+
+def _record(
+    task: Task, kind: str, by: Person | None, *, before=None, after=None, note: str = ""
+) -> TaskEvent:
+    return TaskEvent.objects.create(
+        task=task, kind=kind, actor=by, before=before or {}, after=after or {}, note=note
+    )
+
+
+def _snapshot(task: Task, *fields: str) -> dict:
+    values = {}
+    for name in fields:
+        value = getattr(task, name)
+        values[name] = value.isoformat() if isinstance(value, datetime.date | datetime.datetime) else value
+    return values
+
+
+# ---- Units and people --------------------------------------------------------------------
+
+
+@transaction.atomic
+def unit_create(
+    *, name: str, kind: str, parent: Unit | None = None, full_name: str = "", sort_order: int = 0
+) -> Unit:
+    if kind not in UnitKind.values:
+        raise ValidationError({"kind": _("未知的单位类型:%(kind)s。") % {"kind": kind}})
+    if parent is None and kind not in REGION_KINDS:
+        raise ValidationError({"parent": _("乡镇、部门和企业必须有上级单位。")})
+    unit = Unit(
+        parent=parent,
+        kind=kind,
+        name=name.strip(),
+        full_name=(full_name or name).strip(),
+        sort_order=sort_order,
+    )
+    unit.full_clean(exclude=["path", "depth"])
+    unit.save()
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    unit.save(update_fields=["path", "depth"])
+    return unit
+
+
+@transaction.atomic
+def person_create(
+    *,
+    username: str,
+    unit: Unit | None,
+    role: str,
+    position: str = "",
+    password: str | None = None,
+    email: str = "",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> Person:
+    if role not in Role.values:
+        raise ValidationError({"role": _("未知的角色:%(role)s。") % {"role": role}})
+    person = Person(
+        username=username,
+        unit=unit,
+        role=role,
+        position=position,
+        email=email,
+        is_staff=is_staff or role == Role.OFFICE,
+        is_superuser=is_superuser,
+    )
+    if password:
+        person.set_password(password)
+    else:
+        person.set_unusable_password()
+    person.full_clean(exclude=["password"])
+    person.save()
+    return person
+
+
+@transaction.atomic
+def leader_charge_add(*, leader: Person, unit: Unit, kind: str = ChargeKind.IN_CHARGE) -> LeaderCharge:
+    if leader.role != Role.LEADER:
+        raise ValidationError({"leader": _("只有领导可以分管或包联单位。")})
+    charge = LeaderCharge(leader=leader, unit=unit, kind=kind)
+    charge.full_clean()
+    charge.save()
+    return charge
+
+
+# ---- Campaigns and special actions ---------------------------------------------------------
+
+
+@transaction.atomic
+def campaign_create(
+    *, owner: Unit, name: str, code: str, start_date: datetime.date, end_date: datetime.date, by: Person
+) -> Campaign:
+    _require_office_for(by, owner, _("发起冬季行动"))
+    if owner.kind not in (UnitKind.CITY, UnitKind.COUNTY, UnitKind.PROVINCE):
+        raise ValidationError({"owner": _("冬季行动只能由省、市或县组织。")})
+    campaign = Campaign(
+        owner=owner, name=name.strip(), code=code.strip().upper(), start_date=start_date, end_date=end_date
+    )
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def special_action_create(
+    *,
+    campaign: Campaign,
+    name: str,
+    code: str,
+    by: Person,
+    lead_unit: Unit | None = None,
+    lead_leader: Person | None = None,
+    task_force: Iterable[Person] = (),
+    sort_order: int = 0,
+) -> SpecialAction:
+    _require_office_for(by, campaign.owner, _("设立专项行动"))
+    special_action = SpecialAction(
+        campaign=campaign,
+        name=name.strip(),
+        code=code.strip().upper(),
+        lead_unit=lead_unit,
+        lead_leader=lead_leader,
+        sort_order=sort_order,
+    )
+    special_action.full_clean()
+    special_action.save()
+    special_action.task_force.set(task_force)
+    return special_action
+
+
+# ---- Tasks ------------------------------------------------------------------------------------
+
+CODE_TAIL = re.compile(r"-(\d+)$")
+
+
+def _next_code(campaign: Campaign, special_action: SpecialAction) -> str:
+    # The special action's row is locked, so two creators cannot take the same number.
+    SpecialAction.objects.select_for_update().filter(pk=special_action.pk).exists()
+    prefix = f"{campaign.code}-{special_action.code}-"
+    numbers = [
+        int(match.group(1))
+        for code in Task.objects.filter(campaign=campaign, code__startswith=prefix).values_list(
+            "code", flat=True
+        )
+        if (match := CODE_TAIL.search(code))
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def _check_units(task: Task, cooperating_units: Iterable[Unit]) -> list[Unit]:
+    owner = task.campaign.owner
+    cooperating = list(dict.fromkeys(cooperating_units))
+    for unit in [task.lead_unit, *cooperating]:
+        if not unit.path.startswith(owner.path):
+            raise ValidationError(
+                {"lead_unit": _("%(unit)s不在%(owner)s范围内。") % {"unit": unit, "owner": owner}}
+            )
+    if task.lead_unit in cooperating:
+        raise ValidationError({"cooperating_units": _("牵头单位不能同时是配合单位。")})
+    return cooperating
+
+
+def _set_cooperating(task: Task, units: list[Unit]) -> None:
+    task.cooperations.all().delete()
+    rows = [TaskCooperation(task=task, unit=unit, lead_unit=task.lead_unit) for unit in units]
+    TaskCooperation.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def task_create(
+    *,
+    campaign: Campaign,
+    special_action: SpecialAction,
+    title: str,
+    lead_unit: Unit,
+    deadline: datetime.date,
+    by: Person,
+    start_date: datetime.date | None = None,
+    code: str = "",
+    description: str = "",
+    target: str = "",
+    cooperating_units: Iterable[Unit] = (),
+    responsible_leader: Person | None = None,
+    priority: int = Priority.NORMAL,
+    parent: Task | None = None,
+) -> Task:
+    _require_office_for(by, campaign.owner, _("下达任务"))
+    if special_action.campaign_id != campaign.pk:
+        raise ValidationError({"special_action": _("专项行动不属于这次冬季行动。")})
+    if parent is not None and parent.campaign_id != campaign.pk:
+        raise ValidationError({"parent": _("上级任务必须属于同一次冬季行动。")})
+    if responsible_leader is not None and responsible_leader.role != Role.LEADER:
+        raise ValidationError({"responsible_leader": _("责任领导必须是领导角色的人员。")})
+    task = Task(
+        campaign=campaign,
+        special_action=special_action,
+        parent=parent,
+        code=(code or "").strip() or _next_code(campaign, special_action),
+        title=(title or "").strip(),
+        description=description,
+        target=target,
+        lead_unit=lead_unit,
+        responsible_leader=responsible_leader,
+        start_date=start_date or timezone.localdate(),
+        deadline=deadline,
+        priority=priority,
+    )
+    cooperating = _check_units(task, cooperating_units)
+    task.full_clean()
+    task.save()
+    _set_cooperating(task, cooperating)
+    _record(
+        task,
+        EventKind.CREATED,
+        by,
+        after={
+            **_snapshot(task, "code", "title", "lead_unit_id", "start_date", "deadline", "status"),
+            "cooperating_unit_ids": [unit.pk for unit in cooperating],
+            "responsible_leader_id": task.responsible_leader_id,
+        },
+    )
+    return task
+
+
+@transaction.atomic
+def task_update(
+    *,
+    task: Task,
+    by: Person,
+    title: str | None = None,
+    description: str | None = None,
+    target: str | None = None,
+    priority: int | None = None,
+) -> Task:
+    """Change what a task says (not who owns it, nor its dates: see task_assign and extensions)."""
+    task = _locked(task)
+    _require_office_for(by, task.lead_unit, _("修改任务"))
+    _require_status(task, OPEN_STATUSES, _("修改"))
+    changes = {
+        name: value
+        for name, value in (
+            ("title", title),
+            ("description", description),
+            ("target", target),
+            ("priority", priority),
+        )
+        if value is not None and getattr(task, name) != value
+    }
+    if not changes:
+        return task
+    before = _snapshot(task, *changes)
+    for name, value in changes.items():
+        setattr(task, name, value)
+    task.full_clean()
+    task.save()
+    _record(task, EventKind.UPDATED, by, before=before, after=_snapshot(task, *changes))
+    return task
+
+
+@transaction.atomic
+def task_assign(
+    *,
+    task: Task,
+    by: Person,
+    lead_unit: Unit | None = None,
+    cooperating_units: Iterable[Unit] | None = None,
+    responsible_leader: Person | None = None,
+    note: str = "",
+) -> Task:
+    """Change who is responsible: lead unit, cooperating units, responsible leader."""
+    task = _locked(task)
+    _require_office_for(by, task.lead_unit, _("调整任务责任"))
+    _require_status(task, OPEN_STATUSES, _("调整责任"))
+    current_cooperating = list(Unit.objects.filter(cooperations__task=task).order_by("pk"))
+    before = {
+        "lead_unit_id": task.lead_unit_id,
+        "cooperating_unit_ids": [unit.pk for unit in current_cooperating],
+        "responsible_leader_id": task.responsible_leader_id,
+    }
+    if responsible_leader is not None and responsible_leader.role != Role.LEADER:
+        raise ValidationError({"responsible_leader": _("责任领导必须是领导角色的人员。")})
+    if lead_unit is not None:
+        task.lead_unit = lead_unit
+    if responsible_leader is not None:
+        task.responsible_leader = responsible_leader
+    cooperating = _check_units(task, current_cooperating if cooperating_units is None else cooperating_units)
+    if lead_unit is not None and not _in_region_of(by, lead_unit):
+        raise PermissionDenied(_("不能把任务交给本地区以外的单位。"))
+    task.save()
+    _set_cooperating(task, cooperating)
+    after = {
+        "lead_unit_id": task.lead_unit_id,
+        "cooperating_unit_ids": sorted(unit.pk for unit in cooperating),
+        "responsible_leader_id": task.responsible_leader_id,
+    }
+    if after != before:
+        _record(task, EventKind.ASSIGNED, by, before=before, after=after, note=note)
+    return task
+
+
+# ---- Progress, milestones, attachments ----------------------------------------------------------
+
+
+def _attach(task: Task, files, by: Person, report: ProgressReport | None = None) -> list[Attachment]:
+    attachments = []
+    for upload in files:
+        attachment = Attachment(
+            task=task,
+            progress_report=report,
+            file=upload,
+            original_name=getattr(upload, "name", "") or "file",
+            size=upload.size,
+            content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+            uploaded_by=by,
+        )
+        attachment.save()
+        attachments.append(attachment)
+    return attachments
+
+
+@transaction.atomic
+def progress_report(
+    *,
+    task: Task,
+    by: Person,
+    percent: int,
+    done: str,
+    problems: str = "",
+    next_steps: str = "",
+    attachments: Iterable = (),
+) -> ProgressReport:
+    """A unit reports progress; the lead unit's percent becomes the task's progress."""
+    task = _locked(task)
+    _require_member_of(by, task, _("填报进度"), cooperating=True)
+    _require_status(task, RUNNING_STATUSES, _("填报进度"))
+    if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
+        raise ValidationError({"percent": _("进度必须是 0 到 100 之间的整数。")})
+    report = ProgressReport(
+        task=task,
+        unit=by.unit,
+        percent=percent,
+        done=_require_text(done, "done", _("已完成工作")),
+        problems=(problems or "").strip(),
+        next_steps=(next_steps or "").strip(),
+        submitted_by=by,
+    )
+    report.full_clean()
+    report.save()
+    files = _attach(task, attachments, by, report)
+    before = _snapshot(task, "progress", "status")
+    if by.unit_id == task.lead_unit_id:
+        task.progress = percent
+        if task.status == TaskStatus.NOT_STARTED:
+            task.status = TaskStatus.IN_PROGRESS
+    task.save()  # also moves updated_at: a cooperating unit's report is news too
+    _record(
+        task,
+        EventKind.PROGRESS_REPORTED,
+        by,
+        before=before,
+        after={
+            **_snapshot(task, "progress", "status"),
+            "report_id": report.pk,
+            "unit_id": by.unit_id,
+            "percent": percent,
+            "attachments": len(files),
+        },
+        note=report.done,
+    )
+    return report
+
+
+@transaction.atomic
+def attachment_add(*, task: Task, by: Person, file) -> Attachment:
+    task = _locked(task)
+    _require_member_of(by, task, _("上传佐证材料"), cooperating=True)
+    _require_status(task, OPEN_STATUSES, _("上传佐证材料"))
+    (attachment,) = _attach(task, [file], by)
+    task.save(update_fields=["updated_at"])
+    _record(
+        task,
+        EventKind.ATTACHMENT_ADDED,
+        by,
+        after={"attachment_id": attachment.pk, "name": attachment.original_name},
+    )
+    return attachment
+
+
+def _require_lead_or_office(by: Person, task: Task, action: str) -> None:
+    if by.role == Role.OFFICE and _in_region_of(by, task.lead_unit):
+        return
+    _require_member_of(by, task, action)
+
+
+@transaction.atomic
+def milestone_add(*, task: Task, by: Person, title: str, due_date: datetime.date) -> Milestone:
+    task = _locked(task)
+    _require_lead_or_office(by, task, _("设置节点"))
+    _require_status(task, OPEN_STATUSES, _("设置节点"))
+    if due_date > task.deadline:
+        raise ValidationError(
+            {"due_date": _("节点时限不能晚于任务完成时限(%(deadline)s)。") % {"deadline": task.deadline}}
+        )
+    milestone = Milestone(task=task, title=_require_text(title, "title", _("节点名称")), due_date=due_date)
+    milestone.full_clean()
+    milestone.save()
+    task.save(update_fields=["updated_at"])
+    _record(
+        task,
+        EventKind.MILESTONE_ADDED,
+        by,
+        after={"milestone_id": milestone.pk, "title": milestone.title, "due_date": due_date.isoformat()},
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_complete(
+    *, milestone: Milestone, by: Person, done_on: datetime.date | None = None
+) -> Milestone:
+    task = _locked(milestone.task)
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    _require_lead_or_office(by, task, _("确认节点完成"))
+    _require_status(task, OPEN_STATUSES, _("确认节点完成"))
+    if milestone.done_on is not None:
+        raise InvalidTransition(
+            _("节点“%(title)s”已于 %(day)s 完成。") % {"title": milestone.title, "day": milestone.done_on}
+        )
+    today = timezone.localdate()
+    done_on = done_on or today
+    if done_on > today:
+        raise ValidationError({"done_on": _("完成日期不能晚于今天。")})
+    if done_on < task.start_date:
+        raise ValidationError({"done_on": _("完成日期不能早于任务开始日期。")})
+    milestone.done_on = done_on
+    milestone.completed_by = by
+    milestone.save()
+    task.save(update_fields=["updated_at"])
+    _record(
+        task,
+        EventKind.MILESTONE_DONE,
+        by,
+        after={
+            "milestone_id": milestone.pk,
+            "title": milestone.title,
+            "done_on": done_on.isoformat(),
+            "late": done_on > milestone.due_date,
+        },
+    )
+    return milestone
+
+
+# ---- Status transitions ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_request_close(*, task: Task, by: Person, note: str = "") -> Task:
+    """The lead unit says the task is done (申请销号); the office then closes or returns it."""
+    task = _locked(task)
+    _require_member_of(by, task, _("申请销号"))
+    _require_status(task, [TaskStatus.IN_PROGRESS], _("申请销号"))
+    before = _snapshot(task, "status", "progress", "returned")
+    task.status = TaskStatus.AWAITING_CLOSE
+    task.progress = 100
+    task.returned = False
+    task.save()
+    _record(
+        task,
+        EventKind.CLOSE_REQUESTED,
+        by,
+        before=before,
+        after=_snapshot(task, "status", "progress", "returned"),
+        note=note.strip(),
+    )
+    return task
+
+
+@transaction.atomic
+def task_close(*, task: Task, by: Person, note: str = "") -> Task:
+    """销号: the supervision office confirms the task is done."""
+    task = _locked(task)
+    _require_office_for(by, task.lead_unit, _("销号"))
+    _require_status(task, [TaskStatus.AWAITING_CLOSE], _("销号"))
+    before = _snapshot(task, "status")
+    task.status = TaskStatus.CLOSED
+    task.closed_at = timezone.now()
+    task.closed_late = timezone.localdate(task.closed_at) > task.deadline
+    task.save()
+    _record(
+        task,
+        EventKind.CLOSED,
+        by,
+        before=before,
+        after=_snapshot(task, "status", "closed_at", "closed_late"),
+        note=note.strip(),
+    )
+    return task
+
+
+@transaction.atomic
+def task_return(*, task: Task, by: Person, reason: str) -> Task:
+    """The office sends a close request back; the task carries a `returned` mark until the next request."""
+    task = _locked(task)
+    _require_office_for(by, task.lead_unit, _("退回销号申请"))
+    _require_status(task, [TaskStatus.AWAITING_CLOSE], _("退回"))
+    reason = _require_text(reason, "reason", _("退回理由"))
+    before = _snapshot(task, "status", "returned")
+    task.status = TaskStatus.IN_PROGRESS
+    task.returned = True
+    task.save()
+    _record(
+        task, EventKind.RETURNED, by, before=before, after=_snapshot(task, "status", "returned"), note=reason
+    )
+    return task
+
+
+@transaction.atomic
+def task_cancel(*, task: Task, by: Person, reason: str) -> Task:
+    """撤销: the office withdraws a task that is still open."""
+    task = _locked(task)
+    _require_office_for(by, task.lead_unit, _("撤销任务"))
+    _require_status(task, OPEN_STATUSES, _("撤销"))
+    reason = _require_text(reason, "reason", _("撤销理由"))
+    before = _snapshot(task, "status")
+    task.status = TaskStatus.CANCELLED
+    task.save()
+    ExtensionRequest.objects.filter(task=task, status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.REJECTED,
+        decided_by=by,
+        decided_at=timezone.now(),
+        decision_reason=_("任务已撤销"),
+    )
+    _record(task, EventKind.CANCELLED, by, before=before, after=_snapshot(task, "status"), note=reason)
+    return task
+
+
+# ---- Extensions and instructions --------------------------------------------------------------------
+
+
+@transaction.atomic
+def extension_request(
+    *, task: Task, by: Person, new_deadline: datetime.date, reason: str
+) -> ExtensionRequest:
+    task = _locked(task)
+    _require_member_of(by, task, _("申请延期"))
+    _require_status(task, RUNNING_STATUSES, _("申请延期"))
+    reason = _require_text(reason, "reason", _("延期理由"))
+    if new_deadline <= task.deadline:
+        raise ValidationError(
+            {"new_deadline": _("申请的新时限必须晚于当前时限(%(deadline)s)。") % {"deadline": task.deadline}}
+        )
+    if task.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
+        raise InvalidTransition(_("该任务已有一条待审批的延期申请。"))
+    extension = ExtensionRequest(
+        task=task, requested_by=by, reason=reason, current_deadline=task.deadline, new_deadline=new_deadline
+    )
+    extension.full_clean()
+    extension.save()
+    task.save(update_fields=["updated_at"])
+    _record(
+        task,
+        EventKind.EXTENSION_REQUESTED,
+        by,
+        before={"deadline": task.deadline.isoformat()},
+        after={"extension_id": extension.pk, "new_deadline": new_deadline.isoformat()},
+        note=reason,
+    )
+    return extension
+
+
+@transaction.atomic
+def extension_decide(
+    *, extension: ExtensionRequest, by: Person, approve: bool, reason: str = ""
+) -> ExtensionRequest:
+    """The office approves (the deadline moves, the original stays on record) or rejects with a reason."""
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    task = _locked(extension.task)
+    _require_office_for(by, task.lead_unit, _("审批延期申请"))
+    if extension.status != ExtensionStatus.PENDING:
+        raise InvalidTransition(
+            _("该延期申请已经审批过了(%(status)s)。") % {"status": extension.get_status_display()}
+        )
+    reason = (reason or "").strip()
+    if not approve:
+        reason = _require_text(reason, "reason", _("驳回理由"))
+    else:
+        _require_status(task, RUNNING_STATUSES, _("延期"))
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    extension.decided_by = by
+    extension.decided_at = timezone.now()
+    extension.decision_reason = reason
+    extension.save()
+    before = _snapshot(task, "deadline")
+    if approve:
+        task.original_deadline = task.original_deadline or task.deadline
+        task.deadline = extension.new_deadline
+        task.full_clean()
+    task.save()
+    _record(
+        task,
+        EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REJECTED,
+        by,
+        before=before,
+        after={**_snapshot(task, "deadline"), "extension_id": extension.pk},
+        note=reason,
+    )
+    return extension
+
+
+@transaction.atomic
+def instruction_write(*, task: Task, by: Person, text: str) -> Instruction:
+    """批示: a leader writes an instruction on a task in their region."""
+    if by.role != Role.LEADER or not _in_region_of(by, task.lead_unit):
+        raise PermissionDenied(_("只有本地区的领导可以作出批示。"))
+    task = _locked(task)
+    instruction = Instruction(task=task, leader=by, text=_require_text(text, "text", _("批示内容")))
+    instruction.full_clean()
+    instruction.save()
+    task.save(update_fields=["updated_at"])
+    _record(
+        task,
+        EventKind.INSTRUCTION_WRITTEN,
+        by,
+        after={"instruction_id": instruction.pk},
+        note=instruction.text,
+    )
+    return instruction

@@ -1,0 +1,104 @@
+"""Reading the environment into settings.
+
+Every variable is read here, so the README's configuration table and the code
+agree. A wrong value is a `ConfigError` naming the variable; `settings.py`
+turns it into one line on stderr and a non-zero exit instead of a traceback.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(Exception):
+    """A configuration value that cannot be used; the message names the variable."""
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and {maximum}" if maximum is not None else ""
+        raise ConfigError(f"{name}={value} is out of range (between {minimum}{upper})")
+    return value
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def database(var_dir: Path) -> dict:
+    url = env_str("DATABASE_URL")
+    if not url:
+        var_dir.mkdir(exist_ok=True)
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": var_dir / "winteraction.sqlite3"}
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # dj-database-url raises several kinds for bad input
+        raise ConfigError(f"DATABASE_URL cannot be parsed ({exc})") from None
+    engine = config.get("ENGINE", "")
+    if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        raise ConfigError(f"DATABASE_URL must be postgres://… or sqlite:///…, not {urlsplit(url).scheme}://…")
+    if engine.endswith("sqlite3"):
+        config.pop("CONN_MAX_AGE", None)
+        config["CONN_HEALTH_CHECKS"] = False
+    return config
+
+
+def redis_url() -> str:
+    url = env_str("REDIS_URL")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ConfigError(f"REDIS_URL={url!r} is not a redis://host:port/db URL")
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            raise ConfigError(f"REDIS_URL={url!r} has a port that is not a number") from None
+    return url
+
+
+def secret_key(var_dir: Path, *, debug: bool) -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        if not debug and len(key) < 32:
+            raise ConfigError("SECRET_KEY is too short for production (at least 32 characters)")
+        return key
+    if not debug:
+        raise ConfigError(
+            "SECRET_KEY is required when DEBUG is off (set SECRET_KEY, or DEBUG=1 for a local run)"
+        )
+    # A local run keeps one generated key, so sessions survive restarts.
+    var_dir.mkdir(exist_ok=True)
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
