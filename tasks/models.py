@@ -397,6 +397,9 @@ class TaskCooperation(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.task_id}: {self.unit}"
+
 
 class Milestone(models.Model):
     """An intermediate date inside a task (节点), worked back from the deadline."""
