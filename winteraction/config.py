@@ -59,13 +59,18 @@ def database(var_dir: Path) -> dict:
     if not url:
         var_dir.mkdir(exist_ok=True)
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": var_dir / "winteraction.sqlite3"}
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
+        raise ConfigError(
+            f"DATABASE_URL ({scheme or 'no scheme'}://…) is not a database URL we use "
+            "(postgres://user:password@host:5432/name or sqlite:////absolute/path.sqlite3)"
+        )
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    except Exception as exc:  # dj-database-url raises several kinds for bad input
-        raise ConfigError(f"DATABASE_URL cannot be parsed ({exc})") from None
+    except ValueError:
+        # The parser's message may quote the URL, password included: keep it out of logs.
+        raise ConfigError("DATABASE_URL cannot be parsed (check the host, port and quoting)") from None
     engine = config.get("ENGINE", "")
-    if engine not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-        raise ConfigError(f"DATABASE_URL must be postgres://… or sqlite:///…, not {urlsplit(url).scheme}://…")
     if engine.endswith("sqlite3"):
         config.pop("CONN_MAX_AGE", None)
         config["CONN_HEALTH_CHECKS"] = False
@@ -77,11 +82,11 @@ def redis_url() -> str:
     if url:
         parts = urlsplit(url)
         if parts.scheme not in ("redis", "rediss") or not parts.hostname:
-            raise ConfigError(f"REDIS_URL={url!r} is not a redis://host:port/db URL")
+            raise ConfigError("REDIS_URL is not a redis://host:port/db URL")
         try:
             parts.port  # noqa: B018 - raises ValueError for a port that is not a number
         except ValueError:
-            raise ConfigError(f"REDIS_URL={url!r} has a port that is not a number") from None
+            raise ConfigError("REDIS_URL has a port that is not a number") from None
     return url
 
 

@@ -109,7 +109,9 @@ USE_TZ = True
 # ---- Static and uploaded files -------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = Path(config.env_str("STATIC_ROOT") or VAR_DIR / "staticfiles")
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing one
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(config.env_str("MEDIA_ROOT") or VAR_DIR / "media")
 STORAGES = {

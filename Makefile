@@ -1,0 +1,51 @@
+# WinterAction: two commands on a fresh machine with only Python.
+#   make run    set up, migrate, load the demo county if the database is empty, serve on 127.0.0.1:$(PORT)
+#   make test   set up and run the whole suite (SQLite unless DATABASE_URL is set)
+# With DATABASE_URL and REDIS_URL set, both use PostgreSQL and Redis.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+# A local run and the test suite run with DEBUG on (a generated SECRET_KEY is kept in var/).
+export DEBUG ?= 1
+
+.PHONY: run test install lint check messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo --if-empty
+	@echo ""
+	@echo "  WinterAction 冬季行动督办: http://127.0.0.1:$(PORT)/"
+	@$(BIN)/python manage.py demo_accounts
+	@echo ""
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
+messages: install
+	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore '$(VENV)/*' --ignore 'var/*'
+	$(BIN)/python manage.py compilemessages -l en --ignore '$(VENV)/*'
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

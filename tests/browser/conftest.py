@@ -1,0 +1,33 @@
+import os
+
+import pytest
+
+SCREENSHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "var", "screenshots")
+
+
+@pytest.fixture
+def browser(chromium_path):
+    """A headless Chromium driven by Playwright (the system's browser; nothing is downloaded)."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that the
+    # test makes around it are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def screenshot_dir():
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    return SCREENSHOTS
