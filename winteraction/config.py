@@ -66,7 +66,7 @@ def database(var_dir: Path) -> dict:
             "(postgres://user:password@host:5432/name or sqlite:////absolute/path.sqlite3)"
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True)
     except ValueError:
         # The parser's message may quote the URL, password included: keep it out of logs.
         raise ConfigError("DATABASE_URL cannot be parsed (check the host, port and quoting)") from None
