@@ -14,7 +14,9 @@ jar = http.cookiejar.CookieJar()
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 page = opener.open(f"{base}/login/", timeout=10).read().decode()
 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/"})
+form = urllib.parse.urlencode(
+    {"csrfmiddlewaretoken": token, "username": username, "password": password, "next": "/"}
+)
 request = urllib.request.Request(f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"})
 home = opener.open(request, timeout=10).read().decode()
 overdue = re.search(r'data-figure="overdue">(\d+)<', home)
@@ -22,5 +24,7 @@ due_soon = re.search(r'data-figure="due_soon">(\d+)<', home)
 if not overdue or not due_soon:
     sys.exit(f"signed in as {username}, but the home page shows no task figures")
 if int(overdue.group(1)) == 0 or int(due_soon.group(1)) == 0:
-    sys.exit(f"the demo shows {overdue.group(1)} overdue and {due_soon.group(1)} due-soon tasks; expected some of each")
+    sys.exit(
+        f"the demo shows {overdue.group(1)} overdue and {due_soon.group(1)} due-soon tasks; expected some of each"
+    )
 print(f"{username} signed in: {overdue.group(1)} overdue, {due_soon.group(1)} due soon today")

@@ -62,5 +62,6 @@ def group_create(
 @transaction.atomic
 def group_set_members(*, group: SupervisionGroup, by: Person, members: Iterable[Person]) -> SupervisionGroup:
     _require_office(by, group.issuing_unit)
-    group.members.set(list(members))
+    # The group's leader stays a member: membership is what lets them read the group's scope.
+    group.members.set(list(dict.fromkeys([*([group.leader] if group.leader else []), *members])))
     return group

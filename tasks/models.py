@@ -349,6 +349,8 @@ class Task(models.Model):
                 name="task_closed_at_iff_closed",
                 violation_error_message=_("只有已销号的任务才有销号时间。"),
             ),
+            # The target of TaskCooperation's composite foreign key (migration 0003).
+            models.UniqueConstraint(fields=["id", "lead_unit"], name="task_id_lead_unit_unique"),
             models.CheckConstraint(
                 condition=~Q(parent=F("id")),
                 name="task_not_own_parent",
@@ -374,7 +376,9 @@ class TaskCooperation(models.Model):
     """A cooperating unit on a task.
 
     `lead_unit` repeats the task's lead unit so that the database itself refuses a unit
-    that is both lead and cooperating; `task_assign` keeps it in step.
+    that is both lead and cooperating. On PostgreSQL a composite foreign key
+    (task, lead_unit) → task (id, lead_unit) with ON UPDATE CASCADE keeps the copy equal to
+    the task's lead unit, whoever changes it (migration 0003); SQLite relies on `task_assign`.
     """
 
     task = models.ForeignKey(Task, models.CASCADE, related_name="cooperations")

@@ -53,6 +53,9 @@ class InvalidTransition(ValidationError):
         super().__init__(message, code="invalid_transition")
 
 
+UNCHANGED = object()  # "leave as it is", where None is a meaningful value (no responsible leader)
+
+
 # ---- Shared checks ----------------------------------------------------------------------
 
 
@@ -365,7 +368,7 @@ def task_assign(
     by: Person,
     lead_unit: Unit | None = None,
     cooperating_units: Iterable[Unit] | None = None,
-    responsible_leader: Person | None = None,
+    responsible_leader: Person | object | None = UNCHANGED,
     note: str = "",
 ) -> Task:
     """Change who is responsible: lead unit, cooperating units, responsible leader."""
@@ -378,15 +381,18 @@ def task_assign(
         "cooperating_unit_ids": [unit.pk for unit in current_cooperating],
         "responsible_leader_id": task.responsible_leader_id,
     }
-    if responsible_leader is not None and responsible_leader.role != Role.LEADER:
+    if responsible_leader not in (UNCHANGED, None) and responsible_leader.role != Role.LEADER:
         raise ValidationError({"responsible_leader": _("责任领导必须是领导角色的人员。")})
     if lead_unit is not None:
         task.lead_unit = lead_unit
-    if responsible_leader is not None:
+    if responsible_leader is not UNCHANGED:
         task.responsible_leader = responsible_leader
     cooperating = _check_units(task, current_cooperating if cooperating_units is None else cooperating_units)
     if lead_unit is not None and not _in_region_of(by, lead_unit):
         raise PermissionDenied(_("不能把任务交给本地区以外的单位。"))
+    # Cooperations go first: on PostgreSQL they follow the task's lead unit (ON UPDATE CASCADE),
+    # and the new lead may be one of the old cooperating units.
+    task.cooperations.all().delete()
     task.save()
     _set_cooperating(task, cooperating)
     after = {
@@ -502,6 +508,10 @@ def milestone_add(*, task: Task, by: Person, title: str, due_date: datetime.date
         raise ValidationError(
             {"due_date": _("节点时限不能晚于任务完成时限(%(deadline)s)。") % {"deadline": task.deadline}}
         )
+    if due_date < task.start_date:
+        raise ValidationError(
+            {"due_date": _("节点时限不能早于任务开始日期(%(start)s)。") % {"start": task.start_date}}
+        )
     milestone = Milestone(task=task, title=_require_text(title, "title", _("节点名称")), due_date=due_date)
     milestone.full_clean()
     milestone.save()
@@ -551,6 +561,19 @@ def milestone_complete(
     return milestone
 
 
+def _reject_pending_extensions(task: Task, by: Person, reason: str) -> dict:
+    """A task that stops running has no use for a pending extension; the event records which were dropped."""
+    pending = list(
+        task.extension_requests.filter(status=ExtensionStatus.PENDING).values_list("pk", flat=True)
+    )
+    if not pending:
+        return {}
+    ExtensionRequest.objects.filter(pk__in=pending).update(
+        status=ExtensionStatus.REJECTED, decided_by=by, decided_at=timezone.now(), decision_reason=reason
+    )
+    return {"rejected_extension_ids": pending}
+
+
 # ---- Status transitions ---------------------------------------------------------------------------
 
 
@@ -587,12 +610,13 @@ def task_close(*, task: Task, by: Person, note: str = "") -> Task:
     task.closed_at = timezone.now()
     task.closed_late = timezone.localdate(task.closed_at) > task.deadline
     task.save()
+    dropped = _reject_pending_extensions(task, by, _("任务已销号"))
     _record(
         task,
         EventKind.CLOSED,
         by,
         before=before,
-        after=_snapshot(task, "status", "closed_at", "closed_late"),
+        after={**_snapshot(task, "status", "closed_at", "closed_late"), **dropped},
         note=note.strip(),
     )
     return task
@@ -625,13 +649,15 @@ def task_cancel(*, task: Task, by: Person, reason: str) -> Task:
     before = _snapshot(task, "status")
     task.status = TaskStatus.CANCELLED
     task.save()
-    ExtensionRequest.objects.filter(task=task, status=ExtensionStatus.PENDING).update(
-        status=ExtensionStatus.REJECTED,
-        decided_by=by,
-        decided_at=timezone.now(),
-        decision_reason=_("任务已撤销"),
+    dropped = _reject_pending_extensions(task, by, _("任务已撤销"))
+    _record(
+        task,
+        EventKind.CANCELLED,
+        by,
+        before=before,
+        after={**_snapshot(task, "status"), **dropped},
+        note=reason,
     )
-    _record(task, EventKind.CANCELLED, by, before=before, after=_snapshot(task, "status"), note=reason)
     return task
 
 
@@ -674,8 +700,9 @@ def extension_decide(
     *, extension: ExtensionRequest, by: Person, approve: bool, reason: str = ""
 ) -> ExtensionRequest:
     """The office approves (the deadline moves, the original stays on record) or rejects with a reason."""
-    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    # Lock the task before the request, in the same order as every other service (no deadlock with task_cancel).
     task = _locked(extension.task)
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     _require_office_for(by, task.lead_unit, _("审批延期申请"))
     if extension.status != ExtensionStatus.PENDING:
         raise InvalidTransition(
