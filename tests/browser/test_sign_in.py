@@ -27,9 +27,17 @@ def test_township_official_signs_in_and_sees_overdue_and_due_soon_work(
 
 
 def test_a_wrong_password_is_refused_in_chinese(world, live_server, browser):
-    page = browser.new_page()
+    page = browser.new_page(locale="zh-CN")
     page.goto(f"{live_server.url}/login/")
     page.fill("#id_username", "wanan")
     page.fill("#id_password", "wrong-password")
     page.click("button.primary")
     assert "用户名或密码不正确" in page.locator(".error").inner_text()
+
+
+def test_a_browser_set_to_english_gets_english_and_can_switch_to_chinese(world, live_server, browser):
+    page = browser.new_page(locale="en-US")
+    page.goto(f"{live_server.url}/login/")
+    assert page.locator("h1").inner_text() == "Sign in"
+    page.click("button[name=language][value=zh-hans]")
+    assert page.locator("h1").inner_text() == "登录"

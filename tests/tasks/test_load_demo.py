@@ -1,0 +1,213 @@
+"""`manage.py load_demo`: 洪洞县's Winter Action, built through the services, once."""
+
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from supervision.models import SupervisionGroup
+from tasks import demo, services
+from tasks.models import (
+    Campaign,
+    EventKind,
+    ExtensionStatus,
+    Instruction,
+    Person,
+    ProgressReport,
+    Role,
+    SpecialAction,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    Unit,
+)
+from tasks.selectors import tasks_for_my_unit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign():
+    call_command("load_demo", "--quiet")
+    return Campaign.objects.get(name=demo.CAMPAIGN_NAME)
+
+
+def counts_of_every_model() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def test_demo_builds_the_county_campaign_inside_today(campaign):
+    today = timezone.localdate()
+    assert campaign.owner.name == "洪洞县"
+    assert campaign.owner.parent.name == "临汾市"
+    assert campaign.code == "HD"
+    assert campaign.start_date < today < campaign.end_date
+
+
+def test_demo_has_at_least_ten_special_actions_each_with_a_lead_and_task_force(campaign):
+    actions = SpecialAction.objects.filter(campaign=campaign).annotate(members=Count("task_force"))
+    assert actions.count() >= 10
+    for action in actions:
+        assert action.lead_unit is not None and action.lead_leader.role == Role.LEADER
+        assert action.members > 0
+    assert {"AQ", "JJ", "XM"} <= set(actions.values_list("code", flat=True))
+
+
+def test_demo_has_at_least_forty_units_under_the_county(campaign):
+    units = Unit.objects.filter(path__startswith=campaign.owner.path).exclude(pk=campaign.owner.pk)
+    assert units.count() >= 40
+    assert {"万安镇", "县应急管理局", "洪洞经开区", "悦昌煤矿"} <= set(units.values_list("name", flat=True))
+
+
+def test_demo_has_at_least_sixty_tasks_with_generated_codes(campaign):
+    tasks = Task.objects.filter(campaign=campaign)
+    assert tasks.count() >= 60
+    assert all(re.fullmatch(r"HD-[A-Z]{2}-\d{3}", code) for code in tasks.values_list("code", flat=True))
+    assert tasks.filter(parent__isnull=False).exists()
+    assert not tasks.filter(responsible_leader__isnull=True).exists()
+    assert set(tasks.values_list("responsible_leader__role", flat=True)) == {Role.LEADER}
+
+
+MAIN_ACCOUNTS = [
+    ("office", Role.OFFICE, "县委办"),
+    ("leader", Role.LEADER, "洪洞县"),
+    ("inspector", Role.INSPECTOR, "市委办"),
+    ("wanan", Role.UNIT_OFFICIAL, "万安镇"),
+    ("yingji", Role.UNIT_OFFICIAL, "县应急管理局"),
+]
+
+
+def test_the_five_demo_accounts_log_in_with_the_demo_password_and_their_roles(campaign):
+    for username, role, unit in MAIN_ACCOUNTS:
+        person = authenticate(username=username, password="winteraction")
+        assert person is not None, username
+        assert (person.role, person.unit.name) == (role, unit)
+
+
+def test_every_listed_demo_account_exists(campaign):
+    usernames = [username for username, _about in demo.DEMO_ACCOUNTS]
+    assert usernames[:5] == ["office", "leader", "inspector", "wanan", "yingji"]
+    assert len(set(usernames)) == len(usernames)
+    assert Person.objects.filter(username__in=usernames).count() == len(usernames)
+
+
+def test_today_some_tasks_are_overdue_some_due_soon_and_some_behind(campaign):
+    flags = Task.objects.filter(campaign=campaign).with_flags()
+    totals = flags.aggregate(
+        overdue=Count("pk", filter=Q(is_overdue=True)),
+        due_soon=Count("pk", filter=Q(is_due_soon=True)),
+        behind=Count("pk", filter=Q(is_behind=True)),
+    )
+    assert totals["overdue"] >= 3
+    assert totals["due_soon"] >= 3
+    assert totals["behind"] >= 3
+
+
+def test_one_task_was_closed_late_and_others_on_time(campaign):
+    closed = Task.objects.filter(campaign=campaign, status=TaskStatus.CLOSED)
+    assert closed.filter(closed_late=True).count() == 1
+    assert closed.filter(closed_late=False).exists()
+
+
+def test_tasks_are_awaiting_close_returned_and_cancelled(campaign):
+    tasks = Task.objects.filter(campaign=campaign)
+    assert tasks.filter(status=TaskStatus.AWAITING_CLOSE).exists()
+    assert tasks.filter(status=TaskStatus.IN_PROGRESS, returned=True).count() == 1
+    cancelled = tasks.get(status=TaskStatus.CANCELLED)
+    assert cancelled.events.get(kind=EventKind.CANCELLED).note
+
+
+def test_one_extension_is_pending_and_an_approved_one_kept_the_original_deadline(campaign):
+    pending = Task.objects.filter(campaign=campaign, extension_requests__status=ExtensionStatus.PENDING)
+    assert pending.count() == 1
+    extended = Task.objects.get(campaign=campaign, extension_requests__status=ExtensionStatus.APPROVED)
+    assert extended.original_deadline is not None
+    assert extended.deadline > extended.original_deadline
+
+
+def test_the_county_head_wrote_an_instruction_on_a_lagging_task(campaign):
+    instruction = Instruction.objects.get(leader__username="leader")
+    flags = instruction.task.flags_on()
+    assert flags["is_behind"]
+
+
+def test_the_city_and_the_county_supervision_groups_exist(campaign):
+    county = campaign.owner
+    city_group = SupervisionGroup.objects.get(issuing_unit=county.parent)
+    assert "第六督导检查组" in city_group.name
+    assert list(city_group.scope_units.all()) == [county]
+    assert city_group.members.filter(username="inspector").exists()
+    county_group = SupervisionGroup.objects.get(issuing_unit=county)
+    assert county_group.name == "县委办县政府办联合督查组"
+    assert county_group.order_prefix == "洪督"
+    assert county_group.scope_units.filter(name="万安镇").exists()
+
+
+def test_every_task_has_a_created_event(campaign):
+    tasks = Task.objects.filter(campaign=campaign)
+    created = TaskEvent.objects.filter(task__campaign=campaign, kind=EventKind.CREATED)
+    assert created.count() == tasks.count()
+    assert set(created.values_list("task", flat=True)) == set(tasks.values_list("pk", flat=True))
+
+
+def test_progress_history_spans_weeks_and_each_timeline_reads_in_order(campaign):
+    now = timezone.now()
+    reports = ProgressReport.objects.filter(task__campaign=campaign)
+    oldest = min(reports.values_list("submitted_at", flat=True))
+    assert (now - oldest).days >= 14
+    for task in Task.objects.filter(campaign=campaign).prefetch_related("events"):
+        moments = [event.at for event in sorted(task.events.all(), key=lambda event: event.pk)]
+        assert moments == sorted(moments), task.code
+        assert moments[-1] <= now
+
+
+def test_running_it_twice_changes_nothing(campaign):
+    before = counts_of_every_model()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert counts_of_every_model() == before
+    assert "已存在" in out.getvalue()
+
+
+def test_the_command_prints_a_summary_and_the_demo_accounts(db):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    text = out.getvalue()
+    assert "任务" in text
+    for username, _about in demo.DEMO_ACCOUNTS[:5]:
+        assert username in text
+
+
+def test_if_empty_leaves_a_database_with_data_alone(db):
+    services.unit_create(name="运城市", kind="city")
+    before = counts_of_every_model()
+    out = io.StringIO()
+    call_command("load_demo", "--if-empty", stdout=out)
+    assert counts_of_every_model() == before
+    assert "--if-empty" in out.getvalue()
+
+
+def test_if_empty_builds_the_demo_on_an_empty_database(db):
+    call_command("load_demo", "--if-empty", "--quiet")
+    assert demo.demo_exists()
+
+
+def test_a_clashing_username_stops_the_demo_without_writing_anything(db):
+    services.person_create(username="office", unit=None, role=Role.OFFICE, is_superuser=True)
+    before = counts_of_every_model()
+    with pytest.raises(CommandError, match="office"):
+        call_command("load_demo")
+    assert counts_of_every_model() == before
+
+
+def test_the_wanan_official_sees_wanans_tasks_on_the_unit_page(campaign):
+    wanan = Person.objects.get(username="wanan")
+    mine = tasks_for_my_unit(wanan)
+    assert mine.filter(lead_unit__name="万安镇").exists()
+    assert mine.filter(cooperations__unit__name="万安镇").exists()
+    assert not mine.exclude(Q(lead_unit=wanan.unit) | Q(cooperations__unit=wanan.unit)).exists()
