@@ -104,18 +104,20 @@ def world(db):
     from tests.factories import days
 
     w = World()
-    w.city = services.unit_create(name="临汾市", kind="city")
-    w.county = services.unit_create(name="洪洞县", kind="county", parent=w.city)
-    w.other_county = services.unit_create(name="尧都区", kind="county", parent=w.city)
-    w.wanan = services.unit_create(name="万安镇", kind="township", parent=w.county, full_name="洪洞县万安镇")
-    w.shanmu = services.unit_create(name="山目乡", kind="township", parent=w.county)
-    w.yingji = services.unit_create(name="县应急管理局", kind="department", parent=w.county)
-    w.mine = services.unit_create(name="万安煤业", kind="enterprise", parent=w.wanan)
-    w.other_town = services.unit_create(name="屯里镇", kind="township", parent=w.other_county)
+    w.city = services.unit_create(by=None, name="临汾市", kind="city")
+    w.county = services.unit_create(by=None, name="洪洞县", kind="county", parent=w.city)
+    w.other_county = services.unit_create(by=None, name="尧都区", kind="county", parent=w.city)
+    w.wanan = services.unit_create(
+        by=None, name="万安镇", kind="township", parent=w.county, full_name="洪洞县万安镇"
+    )
+    w.shanmu = services.unit_create(by=None, name="山目乡", kind="township", parent=w.county)
+    w.yingji = services.unit_create(by=None, name="县应急管理局", kind="department", parent=w.county)
+    w.mine = services.unit_create(by=None, name="万安煤业", kind="enterprise", parent=w.wanan)
+    w.other_town = services.unit_create(by=None, name="屯里镇", kind="township", parent=w.other_county)
 
     def person(username, unit, role, position=""):
         return services.person_create(
-            username=username, unit=unit, role=role, position=position, password="winteraction"
+            by=None, username=username, unit=unit, role=role, position=position, password="winteraction"
         )
 
     w.office = person("office", w.county, "office", "督查室主任")

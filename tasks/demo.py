@@ -1698,7 +1698,7 @@ class _Builder:
         # A region made by hand before the demo (say 临汾市) is reused rather than duplicated.
         existing = Unit.objects.filter(parent=parent, name=name).first()
         unit = existing or services.unit_create(
-            name=name, kind=kind, parent=parent, full_name=full_name, sort_order=sort_order
+            by=None, name=name, kind=kind, parent=parent, full_name=full_name, sort_order=sort_order
         )
         self.units[name] = unit
         return unit
@@ -1714,7 +1714,7 @@ class _Builder:
 
     def person(self, username: str, unit: Unit, role: str, position: str) -> Person:
         person = services.person_create(
-            username=username, unit=unit, role=role, position=position, password=DEMO_PASSWORD
+            by=None, username=username, unit=unit, role=role, position=position, password=DEMO_PASSWORD
         )
         self.people[username] = person
         return person
@@ -1729,7 +1729,9 @@ class _Builder:
             )
         for username, kind, names in CHARGES:
             for name in names:
-                services.leader_charge_add(leader=self.people[username], unit=self.units[name], kind=kind)
+                services.leader_charge_add(
+                    by=None, leader=self.people[username], unit=self.units[name], kind=kind
+                )
 
     def build_special_actions(self, office: Person) -> None:
         for order, spec in enumerate(ACTIONS, start=1):

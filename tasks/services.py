@@ -124,8 +124,20 @@ def _snapshot(task: Task, *fields: str) -> dict:
 
 @transaction.atomic
 def unit_create(
-    *, name: str, kind: str, parent: Unit | None = None, full_name: str = "", sort_order: int = 0
+    *,
+    by: Person | None,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    full_name: str = "",
+    sort_order: int = 0,
 ) -> Unit:
+    """A new unit under `parent`. `by=None` is the operator on the command line (load_demo)."""
+    if by is not None:
+        if parent is None and not by.is_superuser:
+            raise PermissionDenied(_("只有超级管理员可以新建顶级单位。"))
+        if parent is not None:
+            _require_office_for(by, parent, _("新建单位"))
     if kind not in UnitKind.values:
         raise ValidationError({"kind": _("未知的单位类型:%(kind)s。") % {"kind": kind}})
     if parent is None and kind not in REGION_KINDS:
@@ -148,6 +160,7 @@ def unit_create(
 @transaction.atomic
 def person_create(
     *,
+    by: Person | None,
     username: str,
     unit: Unit | None,
     role: str,
@@ -157,6 +170,14 @@ def person_create(
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> Person:
+    """A new user. `by=None` is the operator on the command line (load_demo, createsuperuser)."""
+    if by is not None:
+        if is_superuser and not by.is_superuser:
+            raise PermissionDenied(_("只有超级管理员可以新建超级管理员。"))
+        if unit is None and not by.is_superuser:
+            raise ValidationError({"unit": _("请选择人员所在单位。")})
+        if unit is not None:
+            _require_office_for(by, unit, _("新建人员"))
     if role not in Role.values:
         raise ValidationError({"role": _("未知的角色:%(role)s。") % {"role": role}})
     person = Person(
@@ -178,7 +199,11 @@ def person_create(
 
 
 @transaction.atomic
-def leader_charge_add(*, leader: Person, unit: Unit, kind: str = ChargeKind.IN_CHARGE) -> LeaderCharge:
+def leader_charge_add(
+    *, by: Person | None, leader: Person, unit: Unit, kind: str = ChargeKind.IN_CHARGE
+) -> LeaderCharge:
+    if by is not None:
+        _require_office_for(by, unit, _("设定分管/包联关系"))
     if leader.role != Role.LEADER:
         raise ValidationError({"leader": _("只有领导可以分管或包联单位。")})
     charge = LeaderCharge(leader=leader, unit=unit, kind=kind)

@@ -56,6 +56,7 @@ class UnitAdmin(ServiceAdminMixin, admin.ModelAdmin):
             return
         with service_call(form):
             unit = services.unit_create(
+                by=request.user,
                 name=data["name"],
                 kind=data["kind"],
                 parent=data.get("parent"),
@@ -122,6 +123,7 @@ class PersonAdmin(ServiceAdminMixin, UserAdmin):
         data = form.cleaned_data
         with service_call(form):
             person = services.person_create(
+                by=request.user,
                 username=data["username"],
                 unit=data["unit"],
                 role=data["role"],
@@ -160,5 +162,7 @@ class LeaderChargeAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         with service_call(form):
-            charge = services.leader_charge_add(leader=data["leader"], unit=data["unit"], kind=data["kind"])
+            charge = services.leader_charge_add(
+                by=request.user, leader=data["leader"], unit=data["unit"], kind=data["kind"]
+            )
         adopt(obj, charge)

@@ -51,7 +51,7 @@ def test_changing_members_goes_through_the_service_and_nothing_else_changes(clie
     group = group_create(
         name="县两办第一督查组", issuing_unit=world.county, by=world.office, scope_units=[world.wanan]
     )
-    deputy = services.person_create(username="deputy", unit=world.county, role="inspector")
+    deputy = services.person_create(by=None, username="deputy", unit=world.county, role="inspector")
     client.force_login(world.office)
 
     response = client.post(

@@ -348,7 +348,7 @@ def test_rejecting_an_extension_needs_a_reason(office_client, world):
 
 
 def test_task_event_change_and_delete_pages_are_refused_even_for_a_superuser(client, world):
-    root = services.person_create(username="root", unit=None, role=Role.OFFICE, is_superuser=True)
+    root = services.person_create(by=None, username="root", unit=None, role=Role.OFFICE, is_superuser=True)
     event = world.task().events.get()
     client.force_login(root)
 

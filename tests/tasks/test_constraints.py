@@ -360,32 +360,32 @@ def test_database_refuses_a_task_as_its_own_parent(world):
 
 def test_two_units_of_the_same_name_under_one_parent_are_refused(world):
     with pytest.raises(ValidationError) as excinfo:
-        services.unit_create(name="万安镇", kind="township", parent=world.county)
+        services.unit_create(by=None, name="万安镇", kind="township", parent=world.county)
     assert messages(excinfo) == ["同一上级单位下已有同名单位。"]
     assert Unit.objects.filter(name="万安镇").count() == 1
 
 
 def test_same_unit_name_under_another_parent_is_fine(world):
-    unit = services.unit_create(name="万安镇", kind="township", parent=world.other_county)
+    unit = services.unit_create(by=None, name="万安镇", kind="township", parent=world.other_county)
     assert unit.path.startswith(world.other_county.path)
 
 
 def test_name_is_compared_after_trimming_spaces(world):
     with pytest.raises(ValidationError) as excinfo:
-        services.unit_create(name=" 万安镇 ", kind="township", parent=world.county)
+        services.unit_create(by=None, name=" 万安镇 ", kind="township", parent=world.county)
     assert messages(excinfo) == ["同一上级单位下已有同名单位。"]
 
 
 def test_two_top_level_units_of_the_same_name_are_refused(world):
     with pytest.raises(ValidationError) as excinfo:
-        services.unit_create(name="临汾市", kind="city")
+        services.unit_create(by=None, name="临汾市", kind="city")
     assert messages(excinfo) == ["已有同名的顶级单位。"]
     assert Unit.objects.filter(name="临汾市").count() == 1
 
 
 def test_township_without_a_parent_is_refused(world):
     with pytest.raises(ValidationError) as excinfo:
-        services.unit_create(name="无主镇", kind="township")
+        services.unit_create(by=None, name="无主镇", kind="township")
     assert messages(excinfo) == ["乡镇、部门和企业必须有上级单位。"]
     assert not Unit.objects.filter(name="无主镇").exists()
 
@@ -410,13 +410,13 @@ def test_database_refuses_a_top_level_unit_that_is_not_a_region(world):
 
 def test_person_without_a_unit_is_refused(world):
     with pytest.raises(ValidationError) as excinfo:
-        services.person_create(username="nobody", unit=None, role="unit_official")
+        services.person_create(by=None, username="nobody", unit=None, role="unit_official")
     assert messages(excinfo) == ["除超级管理员外,每个人员都必须属于一个单位。"]
     assert not Person.objects.filter(username="nobody").exists()
 
 
 def test_superuser_needs_no_unit(world):
-    admin = services.person_create(username="admin", unit=None, role="office", is_superuser=True)
+    admin = services.person_create(by=None, username="admin", unit=None, role="office", is_superuser=True)
     assert (admin.unit, admin.is_superuser) == (None, True)
 
 
@@ -426,15 +426,15 @@ def test_database_refuses_a_person_without_a_unit(world):
 
 
 def test_leader_charged_with_a_unit_twice_is_refused(world):
-    services.leader_charge_add(leader=world.leader, unit=world.wanan, kind="liaison")
+    services.leader_charge_add(by=None, leader=world.leader, unit=world.wanan, kind="liaison")
     with pytest.raises(ValidationError) as excinfo:
-        services.leader_charge_add(leader=world.leader, unit=world.wanan, kind="liaison")
+        services.leader_charge_add(by=None, leader=world.leader, unit=world.wanan, kind="liaison")
     assert messages(excinfo) == ["该领导已分管/包联此单位。"]
     assert LeaderCharge.objects.count() == 1
 
 
 def test_database_refuses_the_same_leader_charge_twice(world):
-    services.leader_charge_add(leader=world.leader, unit=world.wanan, kind="liaison")
+    services.leader_charge_add(by=None, leader=world.leader, unit=world.wanan, kind="liaison")
     with pytest.raises(IntegrityError), transaction.atomic():
         LeaderCharge.objects.create(leader=world.leader, unit=world.wanan, kind="liaison")
 

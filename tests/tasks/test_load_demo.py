@@ -184,7 +184,7 @@ def test_the_command_prints_a_summary_and_the_demo_accounts(db):
 
 
 def test_if_empty_leaves_a_database_with_data_alone(db):
-    services.unit_create(name="运城市", kind="city")
+    services.unit_create(by=None, name="运城市", kind="city")
     before = counts_of_every_model()
     out = io.StringIO()
     call_command("load_demo", "--if-empty", stdout=out)
@@ -198,7 +198,7 @@ def test_if_empty_builds_the_demo_on_an_empty_database(db):
 
 
 def test_a_clashing_username_stops_the_demo_without_writing_anything(db):
-    services.person_create(username="office", unit=None, role=Role.OFFICE, is_superuser=True)
+    services.person_create(by=None, username="office", unit=None, role=Role.OFFICE, is_superuser=True)
     before = counts_of_every_model()
     with pytest.raises(CommandError, match="office"):
         call_command("load_demo")

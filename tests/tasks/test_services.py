@@ -449,7 +449,7 @@ def test_only_leaders_write_instructions(world, who):
 
 def test_leader_of_another_county_cannot_write_an_instruction(world):
     other_leader = services.person_create(
-        username="yd_leader", unit=world.other_county, role="leader", position="区长"
+        by=None, username="yd_leader", unit=world.other_county, role="leader", position="区长"
     )
     task = task_in(world, TaskStatus.IN_PROGRESS)
     with refused(task, PermissionDenied, "只有本地区的领导可以作出批示。"):
@@ -786,3 +786,39 @@ def test_closing_a_task_rejects_its_pending_extension_request(world):
     assert extension.decision_reason == "任务已销号"
     closed = TaskEvent.objects.get(task=task, kind=EventKind.CLOSED)
     assert closed.after["rejected_extension_ids"] == [extension.pk]
+
+
+# ---- Units and people: who may create them ----------------------------------------------------------
+
+
+def test_office_creates_a_unit_in_its_county(world):
+    unit = services.unit_create(by=world.office, name="县审计局", kind="department", parent=world.county)
+    assert unit.path == f"{world.county.path}{unit.pk}/"
+
+
+def test_office_cannot_create_a_unit_in_another_county(world):
+    with pytest.raises(PermissionDenied):
+        services.unit_create(by=world.office, name="县审计局", kind="department", parent=world.other_county)
+    assert not world.other_county.children.filter(name="县审计局").exists()
+
+
+def test_township_official_cannot_create_people(world):
+    with pytest.raises(PermissionDenied):
+        services.person_create(
+            by=world.wanan_official, username="new", unit=world.wanan, role="unit_official"
+        )
+
+
+def test_office_cannot_create_a_superuser(world):
+    with pytest.raises(PermissionDenied, match="超级管理员"):
+        services.person_create(
+            by=world.office, username="root", unit=world.county, role="office", is_superuser=True
+        )
+
+
+def test_office_of_another_county_cannot_link_a_leader_to_our_township(world):
+    with pytest.raises(PermissionDenied):
+        services.leader_charge_add(
+            by=world.other_office, leader=world.leader, unit=world.wanan, kind="liaison"
+        )
+    assert not world.leader.charges.exists()
