@@ -24,6 +24,11 @@ def browser(chromium_path):
             ],
         )
         yield browser
+        # Database work the test did while Playwright's loop ran used a connection local to that
+        # context; close it here, or it outlives the test and blocks dropping the test database.
+        from django.db import connections
+
+        connections.close_all()
         browser.close()
 
 
