@@ -51,11 +51,26 @@ class Access:
             parts.append(condition)
         return reduce(or_, parts) if parts else NOTHING
 
+    def roots(self) -> list[str]:
+        """Paths of the subtrees this user reads: the home region and every group scope."""
+        return ([self.region.path] if self.region else []) + [path for path, _ in self.scopes]
+
+    def unit_q(self, prefix: str = "") -> Q:
+        """Units in my subtrees, and the units above them (a county's official sees its city)."""
+        if self.everything:
+            return Q()
+        roots = self.roots()
+        if not roots:
+            return NOTHING
+        above = {int(part) for root in roots for part in root.strip("/").split("/")}
+        below = reduce(or_, (Q(**{f"{prefix}path__startswith": root}) for root in roots))
+        return below | Q(**{f"{prefix}pk__in": above})
+
     def campaign_q(self, prefix: str = "") -> Q:
         """A campaign is visible when its owner is in one of my roots, or above one (a city's campaign)."""
         if self.everything:
             return Q()
-        roots = ([self.region.path] if self.region else []) + [path for path, _ in self.scopes]
+        roots = self.roots()
         if not roots:
             return NOTHING
         above = {int(part) for root in roots for part in root.strip("/").split("/")}
@@ -159,5 +174,14 @@ def tasks_for_my_unit(user, *, today=None) -> QuerySet[Task]:
     return tasks_visible_to(user, today=today).filter(mine, status__in=OPEN_STATUSES)
 
 
-def units_in_region(region: Unit) -> QuerySet[Unit]:
-    return Unit.objects.filter(path__startswith=region.path)
+def units_visible_to(user) -> QuerySet[Unit]:
+    return Unit.objects.filter(access_for(user).unit_q())
+
+
+def people_visible_to(user) -> QuerySet[Person]:
+    return Person.objects.filter(access_for(user).unit_q("unit__"), is_active=True).select_related("unit")
+
+
+def task_rows_visible_to(user, model) -> QuerySet:
+    """Rows that hang off a task (milestones, reports, attachments …): visible with their task."""
+    return model.objects.filter(access_for(user).task_q("task__"))

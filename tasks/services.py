@@ -10,7 +10,9 @@ with a message in the user's language.
 """
 
 import datetime
+import hashlib
 import re
+import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +24,7 @@ from .models import (
     OPEN_STATUSES,
     REGION_KINDS,
     RUNNING_STATUSES,
+    ApiToken,
     Attachment,
     Campaign,
     ChargeKind,
@@ -778,3 +781,58 @@ def instruction_write(*, task: Task, by: Person, text: str) -> Instruction:
         note=instruction.text,
     )
     return instruction
+
+
+# ---- API tokens ------------------------------------------------------------------------------------
+
+TOKEN_PREFIX = "wa_"
+
+
+def token_digest(plain: str) -> str:
+    """What is stored of a token. Tokens are 256-bit random, so a plain SHA-256 is enough (no slow hash)."""
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+def _require_token_holder_or_office(by: Person, holder: Person, action: str) -> None:
+    """Your own tokens are yours; the office also manages those of people in its region (big screens)."""
+    if by.pk == holder.pk or by.is_superuser:
+        return
+    if holder.unit_id is None:
+        raise PermissionDenied(_("只有超级管理员可以%(action)s。") % {"action": action})
+    _require_office_for(by, holder.unit, action)
+
+
+@transaction.atomic
+def token_create(
+    *,
+    user: Person,
+    by: Person,
+    name: str,
+    read_only: bool = False,
+    expires_at: datetime.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new API token for `user`; returns the row and the plain token, which is never stored."""
+    _require_token_holder_or_office(by, user, _("为他人创建令牌"))
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": _("过期时间必须晚于现在。")})
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=_require_text(name, "name", _("令牌名称")),
+        prefix=plain[: len(TOKEN_PREFIX) + 6],
+        digest=token_digest(plain),
+        read_only=read_only or user.role == Role.READONLY,
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    return token, plain
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, by: Person) -> ApiToken:
+    _require_token_holder_or_office(by, token.user, _("吊销他人的令牌"))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

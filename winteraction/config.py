@@ -107,3 +107,13 @@ def secret_key(var_dir: Path, *, debug: bool) -> str:
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+RATE_PERIODS = ("s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day")
+
+
+def check_rate(name: str, value: str) -> None:
+    """A DRF throttle rate such as 600/hour."""
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period not in RATE_PERIODS:
+        raise ConfigError(f"{name}={value!r} is not a rate like 600/hour (second, minute, hour or day)")

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tasks",
     "supervision",
 ]
@@ -123,11 +125,69 @@ STORAGES = {
     },
 }
 
-# ---- REST framework ---------------------------------------------------------------
+# ---- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Token first: its WWW-Authenticate header makes an anonymous call a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tasks.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tasks.api.permissions.ApiAccess"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.PageNumberPagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "tasks.api.throttling.TokenRateThrottle",
+        "tasks.api.throttling.UserRateThrottle",
+        "tasks.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "tasks.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+try:
+    API_RATES = {
+        "token": config.env_str("API_RATE_TOKEN", "6000/hour"),
+        "user": config.env_str("API_RATE_USER", "6000/hour"),
+        "anon": config.env_str("API_RATE_ANON", "120/hour"),
+        "login": config.env_str("API_RATE_LOGIN", "10/minute"),
+    }
+    for _scope, _rate in API_RATES.items():
+        config.check_rate(f"API_RATE_{_scope.upper()}", _rate)
+    API_SYNC_SETTLE_SECONDS = config.env_int("API_SYNC_SETTLE_SECONDS", 2, minimum=0, maximum=300)
+except config.ConfigError as exc:
+    sys.exit(f"WinterAction configuration error: {exc}")
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "WinterAction 冬季行动督办 API",
+    "DESCRIPTION": (
+        "REST API v1. Authenticate with `Authorization: Token <token>` (or `Bearer`); create a token at "
+        "`/api/v1/tokens/` or `POST /api/v1/auth/token/`. Errors always have the shape "
+        '`{"code", "detail", "fields"}`, in the language of `Accept-Language`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: intranets have no internet
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks.models.TaskStatus",
+        "RoleEnum": "tasks.models.Role",
+        "UnitKindEnum": "tasks.models.UnitKind",
+    },
+}
+
+# Throttle counters: shared through Redis when there is one.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # ---- Celery (winteraction/celery.py reads the CELERY_* names) -----------------------

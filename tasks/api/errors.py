@@ -1,0 +1,104 @@
+"""One JSON shape for every API error: {"code": …, "detail": …, "fields": {field: [messages]}}.
+
+Service errors arrive as Django exceptions and are mapped here: ValidationError → 400,
+InvalidTransition → 409 `invalid_transition`, PermissionDenied → 403, Http404 → 404.
+Denials (403, 404) are logged, so the office can see who tried what.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..services import InvalidTransition
+
+access_log = logging.getLogger("winteraction.api.access")
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "invalid_transition"
+    default_detail = "invalid transition"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    default_detail = "precondition failed"
+
+
+def _messages(exc: DjangoValidationError) -> list[str]:
+    return [str(message) for message in exc.messages]
+
+
+def _translate(exc):
+    """Django and service exceptions → DRF exceptions with the caller's language already applied."""
+    if isinstance(exc, InvalidTransition):
+        return Conflict(detail=" ".join(_messages(exc)), code="invalid_transition")
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(
+                {field: [str(m) for m in errors] for field, errors in exc.message_dict.items()}
+            )
+        return exceptions.ValidationError({"non_field_errors": _messages(exc)})
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(detail=str(exc) or None)
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    return exc
+
+
+def _flatten(detail) -> list[str]:
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _flatten(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _flatten(value)]
+    return [str(detail)]
+
+
+def exception_handler(exc, context):
+    exc = _translate(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: let it surface as a 500 and be logged with the request
+    detail = getattr(exc, "detail", None)
+    fields = {}
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        if isinstance(detail, dict):
+            non_field = detail.get("non_field_errors", [])
+            fields = {name: _flatten(value) for name, value in detail.items() if name != "non_field_errors"}
+            message = " ".join(_flatten(non_field)) or _("提交的内容有误,请检查标出的字段。")
+        else:
+            message = " ".join(_flatten(detail))
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        code = codes if isinstance(codes, str) else "error"
+        message = " ".join(_flatten(detail)) if detail is not None else str(exc)
+    if response.status_code in (403, 404):
+        request = context.get("request")
+        access_log.warning(
+            "denied %s %s %s to %s",
+            response.status_code,
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            getattr(getattr(request, "user", None), "username", None) or "anonymous",
+        )
+    return Response(
+        {"code": code, "detail": message, "fields": fields},
+        status=response.status_code,
+        headers=_headers(response),
+    )
+
+
+def _headers(response) -> dict:
+    return {
+        name: value
+        for name, value in response.items()
+        if name in ("WWW-Authenticate", "Retry-After", "Allow")
+    }

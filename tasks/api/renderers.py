@@ -1,0 +1,76 @@
+"""CSV and XLSX exports of a list: the same scope and filters as the JSON, Chinese column headers."""
+
+import csv
+import io
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import renderers
+
+# (key in the row dict, header)
+TASK_COLUMNS = [
+    ("code", _("编号")),
+    ("title", _("任务名称")),
+    ("special_action_name", _("专项行动")),
+    ("lead_unit_name", _("牵头单位")),
+    ("cooperating_unit_names", _("配合单位")),
+    ("responsible_leader_name", _("责任领导")),
+    ("start_date", _("开始日期")),
+    ("deadline", _("完成时限")),
+    ("progress", _("进度(%)")),
+    ("status_display", _("状态")),
+    ("is_overdue", _("逾期")),
+    ("is_due_soon", _("临期")),
+    ("is_behind", _("滞后")),
+    ("updated_at", _("更新时间")),
+]
+
+
+def _cell(value):
+    if isinstance(value, bool):
+        return "是" if value else ""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return "" if value is None else value
+
+
+class _TableRenderer(renderers.BaseRenderer):
+    columns = TASK_COLUMNS
+
+    def rows(self, data):
+        if isinstance(data, dict) and "results" in data:
+            data = data["results"]
+        if not isinstance(data, list):  # an error body: render it as one cell
+            return [["detail"], [data.get("detail", "") if isinstance(data, dict) else str(data)]]
+        return [[str(header) for _key, header in self.columns]] + [
+            [_cell(row.get(key)) for key, _header in self.columns] for row in data
+        ]
+
+
+class CSVRenderer(_TableRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        out.write("\ufeff")  # a BOM, so Excel opens the Chinese text as UTF-8
+        csv.writer(out).writerows(self.rows(data))
+        return out.getvalue().encode("utf-8")
+
+
+class XLSXRenderer(_TableRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=str(_("任务清单")))
+        for row in self.rows(data):
+            sheet.append(row)
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()

@@ -1,0 +1,56 @@
+"""OpenAPI: every operation documents the error responses it can give, in the one error shape."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+
+from .serializers import ErrorSerializer
+
+ERRORS = {
+    400: "Invalid input: `fields` says what is wrong with each field.",
+    401: "Not signed in, or the token is missing, revoked or expired.",
+    403: "Signed in, but this role, unit or token may not do this.",
+    404: "Does not exist, or lies outside the caller's scope.",
+    409: "Not possible in the current status (`invalid_transition`).",
+    412: "`If-Match` does not match the current ETag: someone changed it first.",
+    422: "The `Idempotency-Key` was already used for a different request.",
+    429: "Too many requests: wait for `Retry-After` seconds.",
+}
+
+
+class AutoSchema(BaseAutoSchema):
+    def _errors_for(self) -> list[int]:
+        method = self.method.upper()
+        codes = [401, 403, 429]
+        if self.path.rstrip("/").endswith("}") or "{" in self.path:
+            codes.append(404)
+        if method in ("POST", "PUT", "PATCH"):
+            codes.append(400)
+            if "{" in self.path:
+                codes += [409, 412]
+        if method == "POST" and self.path.endswith(("progress-reports/", "attachments/")):
+            codes.append(422)
+        if self.get_auth() == []:
+            codes = [code for code in codes if code not in (401, 403)]
+        return sorted(set(codes))
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        for code in self._errors_for():
+            if str(code) not in bodies:
+                response = OpenApiResponse(response=ErrorSerializer, description=ERRORS[code])
+                bodies[str(code)] = self._get_response_for_code(response, str(code), direction=direction)
+        return bodies
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "tasks.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>` or `Bearer <token>`: create one at /api/v1/tokens/ or /api/v1/auth/token/.",
+        }

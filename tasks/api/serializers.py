@@ -1,0 +1,436 @@
+"""API representations. Reads come from the selectors' querysets; writes are validated here
+and carried out by the services (see views.py)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import (
+    ApiToken,
+    Attachment,
+    Campaign,
+    EventKind,
+    ExtensionRequest,
+    Instruction,
+    Milestone,
+    Person,
+    Priority,
+    ProgressReport,
+    SpecialAction,
+    Task,
+    TaskEvent,
+    Unit,
+)
+
+# ---- Small references -------------------------------------------------------------------------
+
+
+class UnitRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "kind"]
+
+
+class PersonRefSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField(help_text=_("单位加职务,如“万安镇党政办主任”。"))
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "position", "role"]
+
+    def get_name(self, person) -> str:
+        return str(person)
+
+
+class NamedRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+# ---- Units, people, campaigns ------------------------------------------------------------------
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "parent", "kind", "name", "full_name", "depth", "sort_order"]
+
+
+class PersonSerializer(PersonRefSerializer):
+    unit = UnitRefSerializer(read_only=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "position", "role", "unit"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    unit = UnitRefSerializer(read_only=True)
+    home_region = UnitRefSerializer(read_only=True, allow_null=True)
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "username", "name", "position", "role", "unit", "home_region", "is_superuser"]
+
+    def get_name(self, person) -> str:
+        return str(person)
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    owner = UnitRefSerializer(read_only=True)
+    owner_id = serializers.PrimaryKeyRelatedField(
+        source="owner", queryset=Unit.objects.all(), write_only=True, label=_("组织单位")
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "code", "owner", "owner_id", "start_date", "end_date", "status", "created_at"]
+        read_only_fields = ["status", "created_at"]
+        validators = []  # uniqueness is the service's (and the database's) to decide
+
+
+class SpecialActionSerializer(serializers.ModelSerializer):
+    lead_unit = UnitRefSerializer(read_only=True)
+    lead_leader = PersonRefSerializer(read_only=True)
+    lead_unit_id = serializers.PrimaryKeyRelatedField(
+        source="lead_unit", queryset=Unit.objects.all(), write_only=True, required=False, allow_null=True
+    )
+    lead_leader_id = serializers.PrimaryKeyRelatedField(
+        source="lead_leader", queryset=Person.objects.all(), write_only=True, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = SpecialAction
+        fields = [
+            "id",
+            "campaign",
+            "name",
+            "code",
+            "lead_unit",
+            "lead_leader",
+            "lead_unit_id",
+            "lead_leader_id",
+            "sort_order",
+        ]
+        validators = []
+
+
+# ---- Tasks ------------------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    """A task as clients see it, with the derived flags (computed for today, Asia/Shanghai)."""
+
+    special_action = NamedRefSerializer(read_only=True)
+    lead_unit = UnitRefSerializer(read_only=True)
+    cooperating_units = serializers.SerializerMethodField()
+    responsible_leader = PersonRefSerializer(read_only=True, allow_null=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True, help_text=_("逾期:已过完成时限且未完成。"))
+    is_due_soon = serializers.BooleanField(read_only=True, help_text=_("临期:完成时限在今后若干天内。"))
+    is_behind = serializers.BooleanField(read_only=True, help_text=_("滞后:进度明显落后于时间进度。"))
+    days_left = serializers.SerializerMethodField(help_text=_("距完成时限的天数,逾期为负数。"))
+    rollup_progress = serializers.FloatField(
+        read_only=True, allow_null=True, help_text=_("有子任务时,子任务的平均进度。")
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "code",
+            "title",
+            "description",
+            "target",
+            "campaign",
+            "special_action",
+            "parent",
+            "lead_unit",
+            "cooperating_units",
+            "responsible_leader",
+            "start_date",
+            "deadline",
+            "original_deadline",
+            "days_left",
+            "priority",
+            "progress",
+            "rollup_progress",
+            "status",
+            "status_display",
+            "returned",
+            "is_overdue",
+            "is_due_soon",
+            "is_behind",
+            "closed_at",
+            "closed_late",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(UnitRefSerializer(many=True))
+    def get_cooperating_units(self, task):
+        return [{"id": c.unit_id, "name": c.unit.name, "kind": c.unit.kind} for c in task.cooperations.all()]
+
+    def get_days_left(self, task) -> int:
+        return (task.deadline - timezone.localdate()).days
+
+
+class TaskExportSerializer(TaskSerializer):
+    """Flat columns for CSV and XLSX."""
+
+    special_action_name = serializers.CharField(source="special_action.name")
+    lead_unit_name = serializers.CharField(source="lead_unit.name")
+    cooperating_unit_names = serializers.SerializerMethodField()
+    responsible_leader_name = serializers.SerializerMethodField()
+
+    class Meta(TaskSerializer.Meta):
+        fields = [
+            *TaskSerializer.Meta.fields,
+            "special_action_name",
+            "lead_unit_name",
+            "cooperating_unit_names",
+            "responsible_leader_name",
+        ]
+        read_only_fields = fields
+
+    def get_cooperating_unit_names(self, task) -> list[str]:
+        return [c.unit.name for c in task.cooperations.all()]
+
+    def get_responsible_leader_name(self, task) -> str:
+        return str(task.responsible_leader) if task.responsible_leader else ""
+
+
+class TaskCreateSerializer(serializers.Serializer):
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), label=_("冬季行动"))
+    special_action = serializers.PrimaryKeyRelatedField(
+        queryset=SpecialAction.objects.all(), label=_("专项行动")
+    )
+    title = serializers.CharField(max_length=200, label=_("任务名称"))
+    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), label=_("牵头单位"))
+    deadline = serializers.DateField(label=_("完成时限"))
+    start_date = serializers.DateField(required=False, label=_("开始日期"))
+    code = serializers.CharField(max_length=32, required=False, allow_blank=True, label=_("编号"))
+    description = serializers.CharField(required=False, allow_blank=True, label=_("任务内容"))
+    target = serializers.CharField(required=False, allow_blank=True, label=_("目标/预期成效"))
+    cooperating_units = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), many=True, required=False, label=_("配合单位")
+    )
+    responsible_leader = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True, label=_("责任领导")
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, label=_("优先级"))
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Task.objects.all(), required=False, allow_null=True, label=_("上级任务")
+    )
+
+
+class TaskUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False, label=_("任务名称"))
+    description = serializers.CharField(required=False, allow_blank=True, label=_("任务内容"))
+    target = serializers.CharField(required=False, allow_blank=True, label=_("目标/预期成效"))
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False, label=_("优先级"))
+    lead_unit = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), required=False, label=_("牵头单位")
+    )
+    cooperating_units = serializers.PrimaryKeyRelatedField(
+        queryset=Unit.objects.all(), many=True, required=False, label=_("配合单位")
+    )
+    responsible_leader = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.all(), required=False, allow_null=True, label=_("责任领导")
+    )
+    note = serializers.CharField(required=False, allow_blank=True, label=_("调整说明"))
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(label=_("理由"))
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, label=_("说明"))
+
+
+# ---- What happens to a task -----------------------------------------------------------------------
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = PersonRefSerializer(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "task",
+            "progress_report",
+            "original_name",
+            "size",
+            "content_type",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        from django.urls import reverse
+
+        url = reverse("api:attachment-download", args=[attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class AttachmentCreateSerializer(serializers.Serializer):
+    task = serializers.PrimaryKeyRelatedField(queryset=Task.objects.all(), label=_("任务"))
+    file = serializers.FileField(label=_("文件"))
+
+
+class ProgressReportSerializer(serializers.ModelSerializer):
+    unit = UnitRefSerializer(read_only=True)
+    submitted_by = PersonRefSerializer(read_only=True)
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProgressReport
+        fields = [
+            "id",
+            "task",
+            "unit",
+            "percent",
+            "done",
+            "problems",
+            "next_steps",
+            "submitted_by",
+            "submitted_at",
+            "attachments",
+        ]
+        read_only_fields = fields
+
+
+class ProgressReportCreateSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(min_value=0, max_value=100, label=_("完成进度(%)"))
+    done = serializers.CharField(label=_("已完成工作"))
+    problems = serializers.CharField(required=False, allow_blank=True, label=_("存在问题"))
+    next_steps = serializers.CharField(required=False, allow_blank=True, label=_("下步计划"))
+    attachments = serializers.ListField(
+        child=serializers.FileField(), required=False, allow_empty=True, label=_("佐证材料")
+    )
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    completed_by = PersonRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Milestone
+        fields = ["id", "task", "title", "due_date", "done_on", "completed_by"]
+        read_only_fields = ["done_on", "completed_by"]
+        validators = []
+
+    def update(self, instance, validated_data):  # pragma: no cover - writes go through services
+        raise NotImplementedError
+
+
+class MilestoneCompleteSerializer(serializers.Serializer):
+    done_on = serializers.DateField(required=False, label=_("完成日期"))
+
+
+class ExtensionRequestSerializer(serializers.ModelSerializer):
+    requested_by = PersonRefSerializer(read_only=True)
+    decided_by = PersonRefSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "task",
+            "reason",
+            "current_deadline",
+            "new_deadline",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+
+class ExtensionRequestCreateSerializer(serializers.Serializer):
+    new_deadline = serializers.DateField(label=_("申请延至"))
+    reason = serializers.CharField(label=_("延期理由"))
+
+
+class ExtensionDecisionSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, label=_("审批意见"))
+
+
+class InstructionSerializer(serializers.ModelSerializer):
+    leader = PersonRefSerializer(read_only=True)
+
+    class Meta:
+        model = Instruction
+        fields = ["id", "task", "leader", "text", "created_at"]
+        read_only_fields = ["task", "leader", "created_at"]
+
+
+class TaskEventSerializer(serializers.ModelSerializer):
+    actor = PersonRefSerializer(read_only=True, allow_null=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind = serializers.ChoiceField(choices=EventKind.choices, read_only=True)
+    before = serializers.JSONField(read_only=True)
+    after = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = TaskEvent
+        fields = ["id", "task", "kind", "kind_display", "actor", "at", "before", "after", "note"]
+        read_only_fields = fields
+
+
+# ---- Tokens ---------------------------------------------------------------------------------------------
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "read_only",
+            "expires_at",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+        validators = []
+
+
+class NewApiTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text=_("令牌本身,只在创建时显示这一次。"))
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+
+
+class PasswordTokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(label=_("用户名"))
+    password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
+    name = serializers.CharField(required=False, max_length=64, label=_("令牌名称"))
+    read_only = serializers.BooleanField(required=False, default=False, label=_("只读"))
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, label=_("过期时间"))
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error response."""
+
+    code = serializers.CharField(
+        help_text=_("机器可读的错误代码,如 invalid、not_found、invalid_transition。")
+    )
+    detail = serializers.CharField(help_text=_("给人看的说明,使用请求的语言。"))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text=_("各字段的错误信息。")
+    )

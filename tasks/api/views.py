@@ -1,0 +1,569 @@
+"""REST API v1 for the foundation's resources.
+
+Each viewset reads through the selectors (scoped to the caller: out of scope answers 404)
+and writes through the services (which decide who may act: a visible but forbidden action
+answers 403; an impossible one 409). Tasks are never deleted through the API: they are
+cancelled, so a sync client sees every change as an update.
+"""
+
+import secrets
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import filters, selectors, services
+from ..models import (
+    ApiToken,
+    Attachment,
+    ExtensionRequest,
+    Milestone,
+    ProgressReport,
+    Task,
+    TaskEvent,
+)
+from . import serializers as s
+from .etags import ETagMixin
+from .idempotency import idempotent
+from .pagination import TaskPagination
+from .renderers import CSVRenderer, XLSXRenderer
+from .throttling import LoginRateThrottle
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description=_("可选。同一个键重试时只执行一次,返回第一次的结果。"),
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=_("可选。上次读取时的 ETag;记录已被修改时返回 412,不做任何修改。"),
+)
+IF_NONE_MATCH_HEADER = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=_("可选。上次读取时的 ETag;未变化时返回 304。"),
+)
+
+# ---- Tasks ------------------------------------------------------------------------------------------
+
+
+def _valid(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("任务清单"),
+        description=_(
+            "当前用户可见的任务,可筛选、排序、分页;format=csv 或 format=xlsx 导出全部筛选结果;"
+            "sync=true 改用同步游标。"
+        ),
+    ),
+    retrieve=extend_schema(summary=_("任务详情"), parameters=[IF_NONE_MATCH_HEADER]),
+)
+class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    serializer_class = s.TaskSerializer
+    filterset_class = filters.TaskFilter
+    pagination_class = TaskPagination
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return selectors.tasks_visible_to(self.request.user).prefetch_related("cooperations__unit")
+
+    def get_serializer_class(self):
+        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format in (
+            "csv",
+            "xlsx",
+        ):
+            return s.TaskExportSerializer
+        return super().get_serializer_class()
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format in ("csv", "xlsx"):
+            rows = self.filter_queryset(self.get_queryset())
+            data = self.get_serializer(rows, many=True).data
+            filename = f"tasks.{request.accepted_renderer.format}"
+            return Response(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return super().list(request, *args, **kwargs)
+
+    def _task(self) -> Task:
+        """The task of a detail route: 404 outside the caller's scope."""
+        return self.get_object()
+
+    def _fresh(self, task: Task) -> Task:
+        return self.get_queryset().get(pk=task.pk)
+
+    def _write(self, request, call, *, status_code=status.HTTP_200_OK):
+        """Lock the task, honour If-Match, run the service, answer with the updated task."""
+        task = self._task()
+        with transaction.atomic():
+            locked = self.get_queryset().select_for_update(of=("self",)).get(pk=task.pk)
+            self.check_if_match(request, locked)
+            call(locked)
+        return self.respond(self._fresh(task), status_code)
+
+    @extend_schema(summary=_("下达任务"), request=s.TaskCreateSerializer, responses={201: s.TaskSerializer})
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.TaskCreateSerializer, request)
+        data["cooperating_units"] = data.get("cooperating_units", [])
+        task = services.task_create(by=request.user, **data)
+        return self.respond(self._fresh(task), status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("修改任务或调整责任"),
+        request=s.TaskUpdateSerializer,
+        responses={200: s.TaskSerializer},
+        parameters=[IF_MATCH_HEADER],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        data = _valid(s.TaskUpdateSerializer, request, partial=True)
+        content = {k: data[k] for k in ("title", "description", "target", "priority") if k in data}
+        assignment = {
+            k: data[k] for k in ("lead_unit", "cooperating_units", "responsible_leader") if k in data
+        }
+
+        def call(task):
+            if content:
+                services.task_update(task=task, by=request.user, **content)
+            if assignment:
+                services.task_assign(task=task, by=request.user, note=data.get("note", ""), **assignment)
+
+        return self._write(request, call)
+
+    # -- actions on one task
+
+    @extend_schema(
+        methods=["POST"],
+        summary=_("填报进度"),
+        description=_("牵头单位或配合单位填报进度,可附佐证材料(multipart)。只有牵头单位的进度计入任务进度。"),
+        request={
+            "multipart/form-data": s.ProgressReportCreateSerializer,
+            "application/json": s.ProgressReportCreateSerializer,
+        },
+        responses={201: s.ProgressReportSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    @extend_schema(
+        methods=["GET"], summary=_("任务的进度填报记录"), responses=s.ProgressReportSerializer(many=True)
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="progress-reports",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def progress_reports(self, request, pk=None):
+        task = self._task()
+        if request.method == "GET":
+            reports = task.progress_reports.select_related("unit", "submitted_by__unit").prefetch_related(
+                "attachments__uploaded_by__unit"
+            )
+            return Response(s.ProgressReportSerializer(reports, many=True, context={"request": request}).data)
+        data = _valid(s.ProgressReportCreateSerializer, request)
+        data["attachments"] = request.FILES.getlist("attachments") or data.get("attachments", [])
+
+        def write():
+            report = services.progress_report(task=task, by=request.user, **data)
+            report = ProgressReport.objects.select_related("unit", "submitted_by__unit").get(pk=report.pk)
+            body = s.ProgressReportSerializer(report, context={"request": request}).data
+            return Response(body, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, write)
+
+    @extend_schema(
+        summary=_("申请销号"),
+        request=s.NoteSerializer,
+        responses=s.TaskSerializer,
+        parameters=[IF_MATCH_HEADER],
+    )
+    @action(detail=True, methods=["post"], url_path="request-close")
+    def request_close(self, request, pk=None):
+        note = _valid(s.NoteSerializer, request).get("note", "")
+        return self._write(
+            request, lambda task: services.task_request_close(task=task, by=request.user, note=note)
+        )
+
+    @extend_schema(
+        summary=_("销号"), request=s.NoteSerializer, responses=s.TaskSerializer, parameters=[IF_MATCH_HEADER]
+    )
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        note = _valid(s.NoteSerializer, request).get("note", "")
+        return self._write(request, lambda task: services.task_close(task=task, by=request.user, note=note))
+
+    @extend_schema(
+        summary=_("退回销号申请"),
+        request=s.ReasonSerializer,
+        responses=s.TaskSerializer,
+        parameters=[IF_MATCH_HEADER],
+    )
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request, pk=None):
+        reason = _valid(s.ReasonSerializer, request)["reason"]
+        return self._write(
+            request, lambda task: services.task_return(task=task, by=request.user, reason=reason)
+        )
+
+    @extend_schema(
+        summary=_("撤销任务"),
+        request=s.ReasonSerializer,
+        responses=s.TaskSerializer,
+        parameters=[IF_MATCH_HEADER],
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        reason = _valid(s.ReasonSerializer, request)["reason"]
+        return self._write(
+            request, lambda task: services.task_cancel(task=task, by=request.user, reason=reason)
+        )
+
+    @extend_schema(
+        methods=["POST"],
+        summary=_("申请延期"),
+        request=s.ExtensionRequestCreateSerializer,
+        responses={201: s.ExtensionRequestSerializer},
+    )
+    @extend_schema(
+        methods=["GET"], summary=_("任务的延期申请"), responses=s.ExtensionRequestSerializer(many=True)
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="extension-requests",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def extension_requests(self, request, pk=None):
+        task = self._task()
+        if request.method == "GET":
+            rows = task.extension_requests.select_related("requested_by__unit", "decided_by__unit")
+            return Response(s.ExtensionRequestSerializer(rows, many=True).data)
+        data = _valid(s.ExtensionRequestCreateSerializer, request)
+        extension = services.extension_request(task=task, by=request.user, **data)
+        return Response(s.ExtensionRequestSerializer(extension).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["POST"],
+        summary=_("领导批示"),
+        request=s.InstructionSerializer,
+        responses={201: s.InstructionSerializer},
+    )
+    @extend_schema(methods=["GET"], summary=_("任务的领导批示"), responses=s.InstructionSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def instructions(self, request, pk=None):
+        task = self._task()
+        if request.method == "GET":
+            rows = task.instructions.select_related("leader__unit")
+            return Response(s.InstructionSerializer(rows, many=True).data)
+        text = _valid(s.InstructionSerializer, request)["text"]
+        instruction = services.instruction_write(task=task, by=request.user, text=text)
+        return Response(s.InstructionSerializer(instruction).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("任务动态(时间线)"), responses=s.TaskEventSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def timeline(self, request, pk=None):
+        events = (
+            TaskEvent.objects.filter(task=self._task()).select_related("actor__unit").order_by("at", "id")
+        )
+        return Response(s.TaskEventSerializer(events, many=True).data)
+
+
+# ---- Rows that hang off a task -------------------------------------------------------------------------------
+
+
+class TaskRowViewSet(viewsets.ReadOnlyModelViewSet):
+    model = None
+    related = ()
+
+    def get_queryset(self):
+        return selectors.task_rows_visible_to(self.request.user, self.model).select_related(*self.related)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("节点清单")),
+    retrieve=extend_schema(summary=_("节点详情"), parameters=[IF_NONE_MATCH_HEADER]),
+)
+class MilestoneViewSet(ETagMixin, mixins.CreateModelMixin, TaskRowViewSet):
+    model = Milestone
+    related = ("completed_by__unit",)
+    serializer_class = s.MilestoneSerializer
+    filterset_class = filters.MilestoneFilter
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("due_date", "id")
+
+    @extend_schema(
+        summary=_("设置节点"), request=s.MilestoneSerializer, responses={201: s.MilestoneSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.MilestoneSerializer, request)
+        task = selectors.task_get_for(request.user, data["task"].pk)
+        milestone = services.milestone_add(
+            task=task, by=request.user, title=data["title"], due_date=data["due_date"]
+        )
+        return self.respond(milestone, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("确认节点完成"),
+        request=s.MilestoneCompleteSerializer,
+        responses=s.MilestoneSerializer,
+        parameters=[IF_MATCH_HEADER],
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        milestone = self.get_object()
+        done_on = _valid(s.MilestoneCompleteSerializer, request).get("done_on")
+        with transaction.atomic():
+            locked = self.get_queryset().select_for_update(of=("self",)).get(pk=milestone.pk)
+            self.check_if_match(request, locked)
+            services.milestone_complete(milestone=locked, by=request.user, done_on=done_on)
+        return self.respond(self.get_queryset().get(pk=milestone.pk))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("进度填报记录")), retrieve=extend_schema(summary=_("进度填报详情"))
+)
+class ProgressReportViewSet(TaskRowViewSet):
+    model = ProgressReport
+    related = ("unit", "submitted_by__unit")
+    serializer_class = s.ProgressReportSerializer
+    filterset_class = filters.ProgressReportFilter
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related("attachments__uploaded_by__unit")
+            .order_by("-submitted_at", "-id")
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("佐证材料清单")), retrieve=extend_schema(summary=_("佐证材料详情"))
+)
+class AttachmentViewSet(mixins.CreateModelMixin, TaskRowViewSet):
+    model = Attachment
+    related = ("uploaded_by__unit",)
+    serializer_class = s.AttachmentSerializer
+    filterset_class = filters.AttachmentFilter
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("uploaded_at", "id")
+
+    @extend_schema(
+        summary=_("上传佐证材料"),
+        request={"multipart/form-data": s.AttachmentCreateSerializer},
+        responses={201: s.AttachmentSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+    )
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.AttachmentCreateSerializer, request)
+        task = selectors.task_get_for(request.user, data["task"].pk)
+
+        def write():
+            attachment = services.attachment_add(task=task, by=request.user, file=data["file"])
+            body = s.AttachmentSerializer(attachment, context={"request": request}).data
+            return Response(body, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, write)
+
+    @extend_schema(summary=_("下载佐证材料"), responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        attachment = self.get_object()
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("延期申请清单")), retrieve=extend_schema(summary=_("延期申请详情"))
+)
+class ExtensionRequestViewSet(TaskRowViewSet):
+    model = ExtensionRequest
+    related = ("requested_by__unit", "decided_by__unit")
+    serializer_class = s.ExtensionRequestSerializer
+    filterset_fields = ["task", "status"]
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-requested_at", "-id")
+
+    def _decide(self, request, approve: bool):
+        extension = self.get_object()
+        reason = _valid(s.ExtensionDecisionSerializer, request).get("reason", "")
+        services.extension_decide(extension=extension, by=request.user, approve=approve, reason=reason)
+        return Response(self.get_serializer(self.get_queryset().get(pk=extension.pk)).data)
+
+    @extend_schema(
+        summary=_("批准延期"), request=s.ExtensionDecisionSerializer, responses=s.ExtensionRequestSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._decide(request, True)
+
+    @extend_schema(
+        summary=_("驳回延期"),
+        description=_("驳回时必须填写理由。"),
+        request=s.ReasonSerializer,
+        responses=s.ExtensionRequestSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, False)
+
+
+# ---- Units, people, campaigns -------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("单位清单(树)")), retrieve=extend_schema(summary=_("单位详情"))
+)
+class UnitViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.UnitSerializer
+    filterset_class = filters.UnitFilter
+
+    def get_queryset(self):
+        return selectors.units_visible_to(self.request.user).order_by("path")
+
+
+@extend_schema_view(list=extend_schema(summary=_("人员清单")), retrieve=extend_schema(summary=_("人员详情")))
+class PersonViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.PersonSerializer
+    filterset_class = filters.PersonFilter
+
+    def get_queryset(self):
+        return selectors.people_visible_to(self.request.user).order_by("unit__path", "id")
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("冬季行动清单")),
+    retrieve=extend_schema(summary=_("冬季行动详情")),
+    create=extend_schema(summary=_("发起冬季行动")),
+)
+class CampaignViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.CampaignSerializer
+    filterset_class = filters.CampaignFilter
+
+    def get_queryset(self):
+        return selectors.campaigns_visible_to(self.request.user).order_by("-start_date", "id")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.campaign_create(by=self.request.user, **serializer.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("专项行动清单")),
+    retrieve=extend_schema(summary=_("专项行动详情")),
+    create=extend_schema(summary=_("设立专项行动")),
+)
+class SpecialActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.SpecialActionSerializer
+    filterset_class = filters.SpecialActionFilter
+
+    def get_queryset(self):
+        return selectors.special_actions_visible_to(self.request.user).order_by(
+            "campaign", "sort_order", "id"
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        campaign = get_object_or_404(
+            selectors.campaigns_visible_to(self.request.user), pk=data.pop("campaign").pk
+        )
+        serializer.instance = services.special_action_create(campaign=campaign, by=self.request.user, **data)
+
+
+class MeView(APIView):
+    @extend_schema(summary=_("当前用户"), responses=s.MeSerializer)
+    def get(self, request):
+        user = request.user
+        data = s.MeSerializer(user).data
+        region = selectors.access_for(user).region
+        data["home_region"] = s.UnitRefSerializer(region).data if region else None
+        return Response(data)
+
+
+# ---- Tokens ----------------------------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("我的 API 令牌")),
+    retrieve=extend_schema(summary=_("API 令牌详情")),
+)
+class ApiTokenViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ApiTokenSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+
+    @extend_schema(
+        summary=_("创建 API 令牌"),
+        description=_("返回的 token 只显示这一次,请妥善保存。"),
+        request=s.ApiTokenSerializer,
+        responses={201: s.NewApiTokenSerializer},
+    )
+    def create(self, request):
+        data = _valid(s.ApiTokenSerializer, request)
+        token, plain = services.token_create(user=request.user, by=request.user, **data)
+        body = s.ApiTokenSerializer(token).data
+        return Response({**body, "token": plain}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("吊销 API 令牌"), request=None, responses=s.ApiTokenSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        token = services.token_revoke(token=self.get_object(), by=request.user)
+        return Response(s.ApiTokenSerializer(token).data)
+
+
+class PasswordTokenView(APIView):
+    """Trade a username and password for a new token (for scripts); rate-limited per address."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(
+        summary=_("用用户名和密码换取新令牌"),
+        request=s.PasswordTokenRequestSerializer,
+        responses={201: s.NewApiTokenSerializer},
+        auth=[],
+    )
+    def post(self, request):
+        data = _valid(s.PasswordTokenRequestSerializer, request)
+        user = authenticate(request, username=data["username"], password=data["password"])
+        if user is None:
+            raise exceptions.ValidationError({"non_field_errors": [_("用户名或密码不正确。")]})
+        name = data.get("name") or _("脚本令牌 %(suffix)s") % {"suffix": secrets.token_hex(3)}
+        token, plain = services.token_create(
+            user=user,
+            by=user,
+            name=name,
+            read_only=data.get("read_only", False),
+            expires_at=data.get("expires_at"),
+        )
+        return Response({**s.ApiTokenSerializer(token).data, "token": plain}, status=status.HTTP_201_CREATED)

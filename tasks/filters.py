@@ -1,0 +1,164 @@
+"""FilterSets shared by the HTML lists and the API: one per listable model."""
+
+import django_filters as filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from . import flags
+from .models import (
+    Attachment,
+    Campaign,
+    Milestone,
+    Person,
+    ProgressReport,
+    Role,
+    SpecialAction,
+    Task,
+    TaskCooperation,
+    TaskStatus,
+    Unit,
+    UnitKind,
+)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class UnitFilterById(filters.ModelChoiceFilter):
+    """A unit given by its id, handled by a filter method."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, queryset=Unit.objects.all(), **kwargs)
+
+
+class FlagFilter(filters.BooleanFilter):
+    """`overdue=true` keeps the flagged tasks, `overdue=false` the others (same rules as the output fields)."""
+
+    def __init__(self, condition, *args, **kwargs):
+        self.condition = condition
+        super().__init__(*args, method=self.apply, **kwargs)
+
+    def apply(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = self.condition(timezone.localdate())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+
+class TaskFilter(filters.FilterSet):
+    campaign = filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("冬季行动"))
+    special_action = filters.ModelChoiceFilter(queryset=SpecialAction.objects.all(), label=_("专项行动"))
+    lead_unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("牵头单位"))
+    unit = UnitFilterById(method="filter_unit", label=_("责任单位(牵头或配合)"))
+    county = UnitFilterById(method="filter_county", label=_("地区(该单位及其下属单位牵头的任务)"))
+    leader = filters.ModelChoiceFilter(
+        field_name="responsible_leader",
+        queryset=Person.objects.filter(role=Role.LEADER),
+        label=_("责任领导"),
+    )
+    status = filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("状态"))
+    overdue = FlagFilter(flags.overdue_q, label=_("逾期"))
+    due_soon = FlagFilter(flags.due_soon_q, label=_("临期"))
+    behind = FlagFilter(flags.behind_q, label=_("滞后"))
+    deadline_after = filters.DateFilter(field_name="deadline", lookup_expr="gte", label=_("完成时限不早于"))
+    deadline_before = filters.DateFilter(field_name="deadline", lookup_expr="lte", label=_("完成时限不晚于"))
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", label=_("此时间以后有变动")
+    )
+    search = filters.CharFilter(method="filter_search", label=_("搜索(编号、名称、内容)"))
+    ordering = filters.OrderingFilter(
+        fields=(
+            ("deadline", "deadline"),
+            ("progress", "progress"),
+            ("updated_at", "updated_at"),
+            ("code", "code"),
+        ),
+        label=_("排序"),
+    )
+
+    class Meta:
+        model = Task
+        fields = ["campaign", "special_action", "lead_unit", "status", "priority", "parent"]
+
+    def filter_unit(self, queryset, name, unit):
+        cooperating = TaskCooperation.objects.filter(unit=unit).values("task")
+        return queryset.filter(Q(lead_unit=unit) | Q(pk__in=cooperating))
+
+    def filter_county(self, queryset, name, unit):
+        return queryset.filter(lead_unit__path__startswith=unit.path)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(code__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
+        )
+
+    @property
+    def qs(self):
+        # A stable order whatever the client asks for, so pages never overlap or skip.
+        queryset = super().qs
+        ordering = list(queryset.query.order_by) or list(Task._meta.ordering)
+        return queryset.order_by(*ordering, "id")
+
+
+class UnitFilter(filters.FilterSet):
+    parent = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("上级单位"))
+    kind = filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("类型"))
+    within = UnitFilterById(method="filter_within", label=_("该单位及其下属"))
+    search = filters.CharFilter(method="filter_search", label=_("搜索(简称、全称)"))
+
+    class Meta:
+        model = Unit
+        fields = ["parent", "kind"]
+
+    def filter_within(self, queryset, name, unit):
+        return queryset.filter(path__startswith=unit.path)
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(full_name__icontains=value))
+
+
+class CampaignFilter(filters.FilterSet):
+    class Meta:
+        model = Campaign
+        fields = ["owner", "status"]
+
+
+class SpecialActionFilter(filters.FilterSet):
+    class Meta:
+        model = SpecialAction
+        fields = ["campaign", "lead_unit"]
+
+
+class PersonFilter(filters.FilterSet):
+    class Meta:
+        model = Person
+        fields = ["unit", "role"]
+
+
+class MilestoneFilter(filters.FilterSet):
+    done = filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", exclude=True, label=_("已完成"))
+    due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("节点时限不晚于"))
+
+    class Meta:
+        model = Milestone
+        fields = ["task"]
+
+
+class ProgressReportFilter(filters.FilterSet):
+    submitted_since = filters.IsoDateTimeFilter(
+        field_name="submitted_at", lookup_expr="gte", label=_("此时间以后填报")
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = ["task", "unit"]
+
+
+class AttachmentFilter(filters.FilterSet):
+    class Meta:
+        model = Attachment
+        fields = ["task", "progress_report"]
