@@ -56,6 +56,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(settings, request):
+    # A fresh in-process cache per test: throttle counters never leak between tests, and a
+    # test never flushes the Redis database that Celery uses as its broker.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+    }
+
+
 # ---- Real services ---------------------------------------------------------------------------
 
 
