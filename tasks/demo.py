@@ -652,7 +652,7 @@ TASKS = (
         deadline=-3,
         description="加强严厉打击私挖盗采工作宣传,调动群众积极性,强化人防、物防、技防,严防辖区内出现私挖盗采。",
         target="私挖盗采线索全部核查,露头就打。",
-        coop=("gongan", "nengyuan", "shanmu"),
+        coop=("gongan", "nengyuan", "shanmu", "wanan"),
         priority=HIGH,
         reports=(
             R(-14, 30, "开展联合巡查8次,核查线索6条。"),

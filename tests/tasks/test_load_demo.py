@@ -211,3 +211,12 @@ def test_the_wanan_official_sees_wanans_tasks_on_the_unit_page(campaign):
     assert mine.filter(lead_unit__name="万安镇").exists()
     assert mine.filter(cooperations__unit__name="万安镇").exists()
     assert not mine.exclude(Q(lead_unit=wanan.unit) | Q(cooperations__unit=wanan.unit)).exists()
+
+
+def test_wanan_has_overdue_and_due_soon_work_today(campaign):
+    from tasks.models import Person
+    from tasks.selectors import tasks_for_my_unit
+
+    flags = list(tasks_for_my_unit(Person.objects.get(username="wanan")).values_list("is_overdue", "is_due_soon"))
+    assert any(overdue for overdue, _ in flags)
+    assert any(due_soon for _, due_soon in flags)
