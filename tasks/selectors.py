@@ -137,7 +137,7 @@ def campaigns_visible_to(user) -> QuerySet[Campaign]:
 
 def special_actions_visible_to(user) -> QuerySet[SpecialAction]:
     return SpecialAction.objects.filter(access_for(user).campaign_q("campaign__")).select_related(
-        "campaign", "lead_unit", "lead_leader"
+        "campaign", "lead_unit", "lead_leader__unit"
     )
 
 
@@ -151,7 +151,7 @@ def tasks_visible_to(user, *, today=None) -> QuerySet[Task]:
     )
     return (
         Task.objects.filter(access_for(user).task_q())
-        .select_related("campaign", "special_action", "lead_unit", "responsible_leader")
+        .select_related("campaign", "special_action", "lead_unit", "responsible_leader__unit")
         .with_flags(today)
         .annotate(rollup_progress=Subquery(subtask_progress))
     )

@@ -24,6 +24,13 @@ class AutoSchema(BaseAutoSchema):
         codes = [401, 403, 429]
         if self.path.rstrip("/").endswith("}") or "{" in self.path:
             codes.append(404)
+        if self._get_format_parameters():
+            codes.append(404)  # an unknown `?format=` (DRF's content negotiation)
+        if method == "GET" and self._is_list_view():
+            if self._get_pagination_parameters():
+                codes.append(404)  # a page number past the last page, or not a number
+            if self._get_filter_parameters():
+                codes.append(400)  # a filter value that is not valid (`fields` says which)
         if method in ("POST", "PUT", "PATCH"):
             codes.append(400)
             if "{" in self.path:

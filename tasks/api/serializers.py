@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .. import selectors
 from ..models import (
     ApiToken,
     Attachment,
@@ -22,6 +23,42 @@ from ..models import (
     TaskEvent,
     Unit,
 )
+
+# ---- References to rows the caller may see ---------------------------------------------------------
+
+
+class VisibleRelatedField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up among the rows the caller may see: a hidden row answers exactly like
+    a missing one (400, "does not exist"), so ids outside one's scope cannot be probed."""
+
+    def __init__(self, model, visible, **kwargs):
+        self.visible = visible
+        super().__init__(queryset=model.objects.none(), **kwargs)  # the model, for the schema
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.visible(request.user) if request else self.queryset
+
+
+def _tasks(user):
+    return Task.objects.filter(selectors.access_for(user).task_q())
+
+
+def _campaigns(user):
+    return selectors.campaigns_visible_to(user)
+
+
+def _special_actions(user):
+    return selectors.special_actions_visible_to(user)
+
+
+def _units(user):
+    return selectors.units_visible_to(user)
+
+
+def _people(user):
+    return selectors.people_visible_to(user)
+
 
 # ---- Small references -------------------------------------------------------------------------
 
@@ -80,9 +117,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 class CampaignSerializer(serializers.ModelSerializer):
     owner = UnitRefSerializer(read_only=True)
-    owner_id = serializers.PrimaryKeyRelatedField(
-        source="owner", queryset=Unit.objects.all(), write_only=True, label=_("组织单位")
-    )
+    owner_id = VisibleRelatedField(Unit, _units, source="owner", write_only=True, label=_("组织单位"))
 
     class Meta:
         model = Campaign
@@ -92,13 +127,14 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class SpecialActionSerializer(serializers.ModelSerializer):
+    campaign = VisibleRelatedField(Campaign, _campaigns, label=_("冬季行动"))
     lead_unit = UnitRefSerializer(read_only=True)
     lead_leader = PersonRefSerializer(read_only=True)
-    lead_unit_id = serializers.PrimaryKeyRelatedField(
-        source="lead_unit", queryset=Unit.objects.all(), write_only=True, required=False, allow_null=True
+    lead_unit_id = VisibleRelatedField(
+        Unit, _units, source="lead_unit", write_only=True, required=False, allow_null=True
     )
-    lead_leader_id = serializers.PrimaryKeyRelatedField(
-        source="lead_leader", queryset=Person.objects.all(), write_only=True, required=False, allow_null=True
+    lead_leader_id = VisibleRelatedField(
+        Person, _people, source="lead_leader", write_only=True, required=False, allow_null=True
     )
 
     class Meta:
@@ -204,27 +240,21 @@ class TaskExportSerializer(TaskSerializer):
 
 
 class TaskCreateSerializer(serializers.Serializer):
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), label=_("冬季行动"))
-    special_action = serializers.PrimaryKeyRelatedField(
-        queryset=SpecialAction.objects.all(), label=_("专项行动")
-    )
+    campaign = VisibleRelatedField(Campaign, _campaigns, label=_("冬季行动"))
+    special_action = VisibleRelatedField(SpecialAction, _special_actions, label=_("专项行动"))
     title = serializers.CharField(max_length=200, label=_("任务名称"))
-    lead_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(), label=_("牵头单位"))
+    lead_unit = VisibleRelatedField(Unit, _units, label=_("牵头单位"))
     deadline = serializers.DateField(label=_("完成时限"))
     start_date = serializers.DateField(required=False, label=_("开始日期"))
     code = serializers.CharField(max_length=32, required=False, allow_blank=True, label=_("编号"))
     description = serializers.CharField(required=False, allow_blank=True, label=_("任务内容"))
     target = serializers.CharField(required=False, allow_blank=True, label=_("目标/预期成效"))
-    cooperating_units = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.all(), many=True, required=False, label=_("配合单位")
-    )
-    responsible_leader = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, allow_null=True, label=_("责任领导")
+    cooperating_units = VisibleRelatedField(Unit, _units, many=True, required=False, label=_("配合单位"))
+    responsible_leader = VisibleRelatedField(
+        Person, _people, required=False, allow_null=True, label=_("责任领导")
     )
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, label=_("优先级"))
-    parent = serializers.PrimaryKeyRelatedField(
-        queryset=Task.objects.all(), required=False, allow_null=True, label=_("上级任务")
-    )
+    parent = VisibleRelatedField(Task, _tasks, required=False, allow_null=True, label=_("上级任务"))
 
 
 class TaskUpdateSerializer(serializers.Serializer):
@@ -232,14 +262,10 @@ class TaskUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, label=_("任务内容"))
     target = serializers.CharField(required=False, allow_blank=True, label=_("目标/预期成效"))
     priority = serializers.ChoiceField(choices=Priority.choices, required=False, label=_("优先级"))
-    lead_unit = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.all(), required=False, label=_("牵头单位")
-    )
-    cooperating_units = serializers.PrimaryKeyRelatedField(
-        queryset=Unit.objects.all(), many=True, required=False, label=_("配合单位")
-    )
-    responsible_leader = serializers.PrimaryKeyRelatedField(
-        queryset=Person.objects.all(), required=False, allow_null=True, label=_("责任领导")
+    lead_unit = VisibleRelatedField(Unit, _units, required=False, label=_("牵头单位"))
+    cooperating_units = VisibleRelatedField(Unit, _units, many=True, required=False, label=_("配合单位"))
+    responsible_leader = VisibleRelatedField(
+        Person, _people, required=False, allow_null=True, label=_("责任领导")
     )
     note = serializers.CharField(required=False, allow_blank=True, label=_("调整说明"))
 
@@ -283,7 +309,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class AttachmentCreateSerializer(serializers.Serializer):
-    task = serializers.PrimaryKeyRelatedField(queryset=Task.objects.all(), label=_("任务"))
+    task = VisibleRelatedField(Task, _tasks, label=_("任务"))
     file = serializers.FileField(label=_("文件"))
 
 
@@ -320,6 +346,7 @@ class ProgressReportCreateSerializer(serializers.Serializer):
 
 
 class MilestoneSerializer(serializers.ModelSerializer):
+    task = VisibleRelatedField(Task, _tasks, label=_("任务"))
     completed_by = PersonRefSerializer(read_only=True, allow_null=True)
 
     class Meta:

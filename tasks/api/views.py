@@ -377,7 +377,7 @@ class AttachmentViewSet(mixins.CreateModelMixin, TaskRowViewSet):
     )
     def create(self, request, *args, **kwargs):
         data = _valid(s.AttachmentCreateSerializer, request)
-        task = selectors.task_get_for(request.user, data["task"].pk)
+        task = data["task"]
 
         def write():
             attachment = services.attachment_add(task=task, by=request.user, file=data["file"])
@@ -386,7 +386,7 @@ class AttachmentViewSet(mixins.CreateModelMixin, TaskRowViewSet):
 
         return idempotent(request, write)
 
-    @extend_schema(summary=_("下载佐证材料"), responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(summary=_("下载佐证材料"), responses={(200, "*/*"): bytes})
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
         attachment = self.get_object()
