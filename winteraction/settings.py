@@ -144,6 +144,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "tasks.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "tasks.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -158,6 +163,9 @@ try:
     for _scope, _rate in API_RATES.items():
         config.check_rate(f"API_RATE_{_scope.upper()}", _rate)
     API_SYNC_SETTLE_SECONDS = config.env_int("API_SYNC_SETTLE_SECONDS", 2, minimum=0, maximum=300)
+    # Proxies in front of gunicorn whose X-Forwarded-For to trust for throttling (nginx: 1).
+    # With 0 the client's own header is ignored, so it cannot buy itself a fresh budget.
+    REST_FRAMEWORK["NUM_PROXIES"] = config.env_int("NUM_PROXIES", 0, minimum=0, maximum=5)
 except config.ConfigError as exc:
     sys.exit(f"WinterAction configuration error: {exc}")
 

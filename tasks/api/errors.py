@@ -9,8 +9,9 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -102,3 +103,19 @@ def _headers(response) -> dict:
         for name, value in response.items()
         if name in ("WWW-Authenticate", "Retry-After", "Allow")
     }
+
+
+def not_found(request, exception):
+    """handler404: under /api/ the one error shape, elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": _("未找到。"), "fields": {}}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: under /api/ the one error shape (the error itself is logged by Django)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": "server_error", "detail": _("服务器内部错误,已记录。"), "fields": {}}, status=500
+        )
+    return defaults.server_error(request)

@@ -25,11 +25,17 @@ TASK_COLUMNS = [
 ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
     if isinstance(value, bool):
         return "是" if value else ""
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        value = "、".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # A title like "=HYPERLINK(…)" must stay text in a spreadsheet, never become a formula.
+        return "'" + value
     return "" if value is None else value
 
 

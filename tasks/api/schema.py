@@ -13,6 +13,7 @@ ERRORS = {
     404: "Does not exist, or lies outside the caller's scope.",
     409: "Not possible in the current status (`invalid_transition`).",
     412: "`If-Match` does not match the current ETag: someone changed it first.",
+    415: "The request body's `Content-Type` is not one this operation accepts.",
     422: "The `Idempotency-Key` was already used for a different request.",
     429: "Too many requests: wait for `Retry-After` seconds.",
 }
@@ -33,6 +34,8 @@ class AutoSchema(BaseAutoSchema):
                 codes.append(400)  # a filter value that is not valid (`fields` says which)
         if method in ("POST", "PUT", "PATCH"):
             codes.append(400)
+            if self.get_request_serializer() is not None:
+                codes.append(415)
             if "{" in self.path:
                 codes += [409, 412]
         if method == "POST" and self.path.endswith(("progress-reports/", "attachments/")):

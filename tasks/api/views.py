@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -36,6 +36,7 @@ from . import serializers as s
 from .etags import ETagMixin
 from .idempotency import idempotent
 from .pagination import TaskPagination
+from .parsers import JSONParser
 from .renderers import CSVRenderer, XLSXRenderer
 from .throttling import LoginRateThrottle
 
