@@ -2,6 +2,7 @@
 
 import ast
 import gettext
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,3 +49,31 @@ def test_compiled_catalog_matches_the_po_file():
         if catalog.gettext(msgid) != msgstr and "%(count)" not in msgid
     ]
     assert stale == [], "run `make messages` (needs GNU gettext) and commit locale/"
+
+
+SOURCE_DIRS = ("tasks", "supervision", "winteraction", "templates")
+PY_CALL = re.compile(
+    r"""\b(?:_|gettext|gettext_lazy|pgettext)\(\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')\s*[,)]"""
+)
+TEMPLATE_TAG = re.compile(r"""{%\s*translate\s+"([^"]+)"|{%\s*translate\s+'([^']+)'""")
+
+
+def source_strings() -> set[str]:
+    """Single-literal strings marked for translation in the code and templates (most of them)."""
+    found = set()
+    for folder in SOURCE_DIRS:
+        for path in (ROOT / folder).rglob("*"):
+            if "migrations" in path.parts or path.suffix not in (".py", ".html", ".txt"):
+                continue
+            text = path.read_text(encoding="utf-8")
+            pattern = PY_CALL if path.suffix == ".py" else TEMPLATE_TAG
+            for match in pattern.finditer(text):
+                value = match.group(1) or match.group(2)
+                found.add(ast.literal_eval(f'"{value}"') if path.suffix == ".py" else value)
+    return found
+
+
+def test_every_marked_string_is_in_the_catalogue():
+    entries, _fuzzy = po_entries()
+    missing = sorted(source_strings() - set(entries))
+    assert missing == [], "run `make messages` (needs GNU gettext), translate, and commit locale/"

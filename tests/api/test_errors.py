@@ -293,11 +293,6 @@ def test_error_message_defaults_to_chinese_without_accept_language(world, client
     assert _close_not_started(world, client_for, None) == "任务当前状态为“未开始”,不能销号。"
 
 
-@pytest.mark.xfail(
-    reason="BUG: tasks/api/errors.py:74 summary “提交的内容有误,请检查标出的字段。” is missing from "
-    "locale/en/LC_MESSAGES/django.po (no tasks/api string was extracted), so it stays Chinese in English",
-    strict=True,
-)
 def test_validation_summary_is_in_english_for_an_english_caller(world, client_for):
     task = world.task()
 
@@ -309,11 +304,6 @@ def test_validation_summary_is_in_english_for_an_english_caller(world, client_fo
     assert detail.isascii(), detail
 
 
-@pytest.mark.xfail(
-    reason="BUG: tasks/api/authentication.py:29 “令牌无效或已被吊销。” is missing from "
-    "locale/en/LC_MESSAGES/django.po, so a bad token is refused in Chinese to an English caller",
-    strict=True,
-)
 def test_bad_token_is_refused_in_english_for_an_english_caller(world, client_for):
     client = client_for(language="en")
     client.credentials(HTTP_AUTHORIZATION="Token wa_nope")
