@@ -4,13 +4,13 @@ import django_filters as filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from . import flags
 from .models import (
     Attachment,
     Campaign,
+    ExtensionRequest,
+    ExtensionStatus,
     Milestone,
     Person,
     ProgressReport,
@@ -24,9 +24,9 @@ from .models import (
 )
 
 
-@extend_schema_field(OpenApiTypes.INT)
 class UnitFilterById(filters.ModelChoiceFilter):
-    """A unit given by its id, handled by a filter method."""
+    """A unit given by its id, handled by a filter method. `field_name` names a foreign key to a
+    unit only so that the schema can tell the parameter's type."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, queryset=Unit.objects.all(), **kwargs)
@@ -50,8 +50,10 @@ class TaskFilter(filters.FilterSet):
     campaign = filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("冬季行动"))
     special_action = filters.ModelChoiceFilter(queryset=SpecialAction.objects.all(), label=_("专项行动"))
     lead_unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("牵头单位"))
-    unit = UnitFilterById(method="filter_unit", label=_("责任单位(牵头或配合)"))
-    county = UnitFilterById(method="filter_county", label=_("地区(该单位及其下属单位牵头的任务)"))
+    unit = UnitFilterById(field_name="lead_unit", method="filter_unit", label=_("责任单位(牵头或配合)"))
+    county = UnitFilterById(
+        field_name="lead_unit", method="filter_county", label=_("地区(该单位及其下属单位牵头的任务)")
+    )
     leader = filters.ModelChoiceFilter(
         field_name="responsible_leader",
         queryset=Person.objects.filter(role=Role.LEADER),
@@ -76,6 +78,8 @@ class TaskFilter(filters.FilterSet):
         ),
         label=_("排序"),
     )
+
+    parent = filters.ModelChoiceFilter(queryset=Task.objects.all(), label=_("上级任务(列出其子任务)"))
 
     class Meta:
         model = Task
@@ -107,7 +111,7 @@ class TaskFilter(filters.FilterSet):
 class UnitFilter(filters.FilterSet):
     parent = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("上级单位"))
     kind = filters.MultipleChoiceFilter(choices=UnitKind.choices, label=_("类型"))
-    within = UnitFilterById(method="filter_within", label=_("该单位及其下属"))
+    within = UnitFilterById(field_name="parent", method="filter_within", label=_("该单位及其下属"))
     search = filters.CharFilter(method="filter_search", label=_("搜索(简称、全称)"))
 
     class Meta:
@@ -122,18 +126,25 @@ class UnitFilter(filters.FilterSet):
 
 
 class CampaignFilter(filters.FilterSet):
+    owner = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("组织单位"))
+
     class Meta:
         model = Campaign
         fields = ["owner", "status"]
 
 
 class SpecialActionFilter(filters.FilterSet):
+    campaign = filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("冬季行动"))
+    lead_unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("牵头单位"))
+
     class Meta:
         model = SpecialAction
         fields = ["campaign", "lead_unit"]
 
 
 class PersonFilter(filters.FilterSet):
+    unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("所在单位"))
+
     class Meta:
         model = Person
         fields = ["unit", "role"]
@@ -142,6 +153,7 @@ class PersonFilter(filters.FilterSet):
 class MilestoneFilter(filters.FilterSet):
     done = filters.BooleanFilter(field_name="done_on", lookup_expr="isnull", exclude=True, label=_("已完成"))
     due_before = filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("节点时限不晚于"))
+    task = filters.ModelChoiceFilter(queryset=Task.objects.all(), label=_("任务"))
 
     class Meta:
         model = Milestone
@@ -152,6 +164,8 @@ class ProgressReportFilter(filters.FilterSet):
     submitted_since = filters.IsoDateTimeFilter(
         field_name="submitted_at", lookup_expr="gte", label=_("此时间以后填报")
     )
+    task = filters.ModelChoiceFilter(queryset=Task.objects.all(), label=_("任务"))
+    unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("填报单位"))
 
     class Meta:
         model = ProgressReport
@@ -159,6 +173,18 @@ class ProgressReportFilter(filters.FilterSet):
 
 
 class AttachmentFilter(filters.FilterSet):
+    task = filters.ModelChoiceFilter(queryset=Task.objects.all(), label=_("任务"))
+    progress_report = filters.ModelChoiceFilter(queryset=ProgressReport.objects.all(), label=_("进度填报"))
+
     class Meta:
         model = Attachment
         fields = ["task", "progress_report"]
+
+
+class ExtensionRequestFilter(filters.FilterSet):
+    task = filters.ModelChoiceFilter(queryset=Task.objects.all(), label=_("任务"))
+    status = filters.ChoiceFilter(choices=ExtensionStatus.choices, label=_("状态"))
+
+    class Meta:
+        model = ExtensionRequest
+        fields = ["task", "status"]

@@ -6,6 +6,7 @@ from rest_framework import viewsets
 from tasks.models import Unit
 from tasks.selectors import access_for
 
+from ..filters import SupervisionGroupFilter
 from ..models import SupervisionGroup
 from .serializers import SupervisionGroupSerializer
 
@@ -17,7 +18,7 @@ class SupervisionGroupViewSet(viewsets.ReadOnlyModelViewSet):
     """Groups sent by, or to, a region I read, and the groups I belong to."""
 
     serializer_class = SupervisionGroupSerializer
-    filterset_fields = ["issuing_unit", "is_active"]
+    filterset_class = SupervisionGroupFilter
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user

@@ -64,3 +64,16 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <token>` or `Bearer <token>`: create one at /api/v1/tokens/ or /api/v1/auth/token/.",
         }
+
+
+def describe_format_parameter(result, generator, request, public):
+    """DRF's `format` override has no description of its own: say what it is for."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "format" and not parameter.get("description"):
+                    parameter["description"] = (
+                        "`csv` or `xlsx` downloads the whole filtered list as a spreadsheet "
+                        "(Chinese column headers, not paged); JSON otherwise."
+                    )
+    return result

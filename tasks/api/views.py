@@ -83,6 +83,14 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
     filterset_class = filters.TaskFilter
     pagination_class = TaskPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+
+    def get_renderers(self):
+        # Spreadsheets are for the list; a task's detail or an action answers in JSON.
+        renderers = super().get_renderers()
+        if self.action != "list":
+            renderers = [r for r in renderers if r.format not in ("csv", "xlsx")]
+        return renderers
+
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
@@ -406,7 +414,7 @@ class ExtensionRequestViewSet(TaskRowViewSet):
     model = ExtensionRequest
     related = ("requested_by__unit", "decided_by__unit")
     serializer_class = s.ExtensionRequestSerializer
-    filterset_fields = ["task", "status"]
+    filterset_class = filters.ExtensionRequestFilter
 
     def get_queryset(self):
         return super().get_queryset().order_by("-requested_at", "-id")

@@ -1,0 +1,67 @@
+"""The OpenAPI document describes every operation, and its viewers load nothing from outside the site."""
+
+import re
+
+import pytest
+from django.test import Client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_every_operation_has_a_summary(schema):
+    assert [(m, p) for p, m, op in operations(schema) if not op.get("summary")] == []
+
+
+def test_every_parameter_is_described(schema):
+    missing = [
+        (m, p, parameter["name"])
+        for p, m, op in operations(schema)
+        for parameter in op.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert missing == []
+
+
+def test_every_operation_documents_its_error_responses(schema):
+    for path, method, operation in operations(schema):
+        codes = set(operation["responses"])
+        assert "429" in codes, (method, path)
+        if path != "/api/v1/auth/token/":
+            assert {"401", "403"} <= codes, (method, path)
+        if "{id}" in path:
+            assert "404" in codes, (method, path)
+        if method in ("post", "patch") and "{id}" in path and path.startswith("/api/v1/tasks/"):
+            assert {"400", "409", "412"} <= codes, (method, path)
+
+
+def test_errors_are_documented_in_the_one_error_shape(schema):
+    error = schema["components"]["schemas"]["Error"]
+    assert set(error["properties"]) == {"code", "detail", "fields"}
+
+
+def test_sync_cursor_is_documented_on_the_task_list(schema):
+    names = {parameter["name"] for parameter in schema["paths"]["/api/v1/tasks/"]["get"]["parameters"]}
+    assert {"sync", "cursor", "page", "page_size", "updated_since", "overdue", "county"} <= names
+
+
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_api_viewers_load_only_local_assets(page, client):
+    html = client.get(page).content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources, html
+    assert [url for url in sources if re.match(r"(https?:)?//", url)] == []
+    assert "cdn" not in html.lower()
