@@ -61,7 +61,10 @@ def _own_cache(settings, request):
     # A fresh in-process cache per test: throttle counters never leak between tests, and a
     # test never flushes the Redis database that Celery uses as its broker.
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
     }
 
 

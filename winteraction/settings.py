@@ -133,7 +133,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tasks.api.permissions.ApiAccess"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["tasks.api.filtering.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.PageNumberPagination",
     "DEFAULT_THROTTLE_CLASSES": [
         "tasks.api.throttling.TokenRateThrottle",
@@ -144,11 +144,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "tasks.api.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies; multipart only where files come (progress reports, attachments), so an
+    # empty form field is never quietly taken for "not given".
+    "DEFAULT_PARSER_CLASSES": ["tasks.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "tasks.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -26,6 +26,19 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request):
+        return read_page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
+
+
+def read_page_size(request, param: str, default: int, maximum: int) -> int:
+    """DRF quietly falls back to the default for a page size it cannot read; say so instead."""
+    raw = request.query_params.get(param)
+    if raw is None:
+        return default
+    if not (raw.isdigit() and int(raw) > 0):
+        raise exceptions.ValidationError({param: [_("必须是正整数(最大 %(max)d)。") % {"max": maximum}]})
+    return min(int(raw), maximum)
+
 
 def encode_cursor(updated_at: datetime.datetime, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{updated_at.isoformat()}|{pk}".encode()).decode().rstrip("=")
@@ -53,7 +66,7 @@ class SyncCursorPagination:
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        size = PageNumberPagination.get_page_size(self, request) or self.page_size
+        size = read_page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
         settle = datetime.timedelta(seconds=settings.API_SYNC_SETTLE_SECONDS)
         queryset = queryset.filter(updated_at__lte=timezone.now() - settle).order_by("updated_at", "id")
         self.position = None
@@ -106,10 +119,10 @@ class TaskPagination(PageNumberPagination):
     """Page numbers, or the sync cursor when the request says `sync=true` or carries a `cursor`."""
 
     def _sync(self, request) -> bool:
-        return "cursor" in request.query_params or request.query_params.get("sync", "").lower() in (
-            "1",
-            "true",
-        )
+        sync = request.query_params.get("sync")
+        if sync is not None and sync.lower() not in ("1", "true", "0", "false"):
+            raise exceptions.ValidationError({"sync": [_("只能是 true 或 false。")]})
+        return "cursor" in request.query_params or (sync or "").lower() in ("1", "true")
 
     def paginate_queryset(self, queryset, request, view=None):
         self.delegate = SyncCursorPagination() if self._sync(request) else None

@@ -29,7 +29,7 @@ class AutoSchema(BaseAutoSchema):
             codes.append(404)  # an unknown `?format=` (DRF's content negotiation)
         if method == "GET" and self._is_list_view():
             if self._get_pagination_parameters():
-                codes.append(404)  # a page number past the last page, or not a number
+                codes += [400, 404]  # a page_size that is not a number; a page past the last
             if self._get_filter_parameters():
                 codes.append(400)  # a filter value that is not valid (`fields` says which)
         if method in ("POST", "PUT", "PATCH"):
@@ -45,7 +45,11 @@ class AutoSchema(BaseAutoSchema):
         return sorted(set(codes))
 
     def _get_response_bodies(self, direction="response"):
+        from .etags import ETagMixin
+
         bodies = super()._get_response_bodies(direction)
+        if self.method == "GET" and not self._is_list_view() and isinstance(self.view, ETagMixin):
+            bodies["304"] = {"description": "Not modified: `If-None-Match` names the current ETag. No body."}
         for code in self._errors_for():
             if str(code) not in bodies:
                 response = OpenApiResponse(response=ErrorSerializer, description=ERRORS[code])

@@ -60,6 +60,31 @@ def _people(user):
     return selectors.people_visible_to(user)
 
 
+class StrictInputMixin:
+    """Text fields take only text: DRF would turn a JSON number or boolean into a string, which
+    hides a client's mistake (and breaks the schema's promise of "type: string")."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "items"):
+            errors = {}
+            for name, field in self.fields.items():
+                value = data.get(name)
+                if (
+                    isinstance(field, serializers.CharField)
+                    and not field.read_only
+                    and value is not None
+                    and not isinstance(value, str)
+                ):
+                    errors[name] = [_("请输入文字。")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class InputSerializer(StrictInputMixin, serializers.Serializer):
+    """Base of the request bodies that the views hand to services."""
+
+
 # ---- Small references -------------------------------------------------------------------------
 
 
@@ -115,7 +140,7 @@ class MeSerializer(serializers.ModelSerializer):
         return str(person)
 
 
-class CampaignSerializer(serializers.ModelSerializer):
+class CampaignSerializer(StrictInputMixin, serializers.ModelSerializer):
     owner = UnitRefSerializer(read_only=True)
     owner_id = VisibleRelatedField(Unit, _units, source="owner", write_only=True, label=_("组织单位"))
 
@@ -126,10 +151,10 @@ class CampaignSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness is the service's (and the database's) to decide
 
 
-class SpecialActionSerializer(serializers.ModelSerializer):
+class SpecialActionSerializer(StrictInputMixin, serializers.ModelSerializer):
     campaign = VisibleRelatedField(Campaign, _campaigns, label=_("冬季行动"))
-    lead_unit = UnitRefSerializer(read_only=True)
-    lead_leader = PersonRefSerializer(read_only=True)
+    lead_unit = UnitRefSerializer(read_only=True, allow_null=True)
+    lead_leader = PersonRefSerializer(read_only=True, allow_null=True)
     lead_unit_id = VisibleRelatedField(
         Unit, _units, source="lead_unit", write_only=True, required=False, allow_null=True
     )
@@ -239,7 +264,7 @@ class TaskExportSerializer(TaskSerializer):
         return str(task.responsible_leader) if task.responsible_leader else ""
 
 
-class TaskCreateSerializer(serializers.Serializer):
+class TaskCreateSerializer(InputSerializer):
     campaign = VisibleRelatedField(Campaign, _campaigns, label=_("冬季行动"))
     special_action = VisibleRelatedField(SpecialAction, _special_actions, label=_("专项行动"))
     title = serializers.CharField(max_length=200, label=_("任务名称"))
@@ -257,7 +282,7 @@ class TaskCreateSerializer(serializers.Serializer):
     parent = VisibleRelatedField(Task, _tasks, required=False, allow_null=True, label=_("上级任务"))
 
 
-class TaskUpdateSerializer(serializers.Serializer):
+class TaskUpdateSerializer(InputSerializer):
     title = serializers.CharField(max_length=200, required=False, label=_("任务名称"))
     description = serializers.CharField(required=False, allow_blank=True, label=_("任务内容"))
     target = serializers.CharField(required=False, allow_blank=True, label=_("目标/预期成效"))
@@ -270,11 +295,11 @@ class TaskUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, label=_("调整说明"))
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     reason = serializers.CharField(label=_("理由"))
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(InputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, label=_("说明"))
 
 
@@ -308,7 +333,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-class AttachmentCreateSerializer(serializers.Serializer):
+class AttachmentCreateSerializer(InputSerializer):
     task = VisibleRelatedField(Task, _tasks, label=_("任务"))
     file = serializers.FileField(label=_("文件"))
 
@@ -335,7 +360,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProgressReportCreateSerializer(serializers.Serializer):
+class ProgressReportCreateSerializer(InputSerializer):
     percent = serializers.IntegerField(min_value=0, max_value=100, label=_("完成进度(%)"))
     done = serializers.CharField(label=_("已完成工作"))
     problems = serializers.CharField(required=False, allow_blank=True, label=_("存在问题"))
@@ -345,7 +370,7 @@ class ProgressReportCreateSerializer(serializers.Serializer):
     )
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(StrictInputMixin, serializers.ModelSerializer):
     task = VisibleRelatedField(Task, _tasks, label=_("任务"))
     completed_by = PersonRefSerializer(read_only=True, allow_null=True)
 
@@ -359,7 +384,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         raise NotImplementedError
 
 
-class MilestoneCompleteSerializer(serializers.Serializer):
+class MilestoneCompleteSerializer(InputSerializer):
     done_on = serializers.DateField(required=False, label=_("完成日期"))
 
 
@@ -385,16 +410,16 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ExtensionRequestCreateSerializer(serializers.Serializer):
+class ExtensionRequestCreateSerializer(InputSerializer):
     new_deadline = serializers.DateField(label=_("申请延至"))
     reason = serializers.CharField(label=_("延期理由"))
 
 
-class ExtensionDecisionSerializer(serializers.Serializer):
+class ExtensionDecisionSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, label=_("审批意见"))
 
 
-class InstructionSerializer(serializers.ModelSerializer):
+class InstructionSerializer(StrictInputMixin, serializers.ModelSerializer):
     leader = PersonRefSerializer(read_only=True)
 
     class Meta:
@@ -419,7 +444,7 @@ class TaskEventSerializer(serializers.ModelSerializer):
 # ---- Tokens ---------------------------------------------------------------------------------------------
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(StrictInputMixin, serializers.ModelSerializer):
     class Meta:
         model = ApiToken
         fields = [
@@ -443,7 +468,7 @@ class NewApiTokenSerializer(ApiTokenSerializer):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]
 
 
-class PasswordTokenRequestSerializer(serializers.Serializer):
+class PasswordTokenRequestSerializer(InputSerializer):
     username = serializers.CharField(label=_("用户名"))
     password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(required=False, max_length=64, label=_("令牌名称"))

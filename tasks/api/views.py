@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
@@ -87,11 +87,9 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
     def get_renderers(self):
         # Spreadsheets are for the list; a task's detail or an action answers in JSON.
         renderers = super().get_renderers()
-        if self.action != "list":
+        if self.action not in ("list", None):  # None: a method nobody routes (405 follows)
             renderers = [r for r in renderers if r.format not in ("csv", "xlsx")]
         return renderers
-
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         return selectors.tasks_visible_to(self.request.user).prefetch_related("cooperations__unit")
@@ -178,6 +176,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         url_path="progress-reports",
         pagination_class=None,
         filterset_class=None,
+        parser_classes=[MultiPartParser, JSONParser],  # photos from a phone
     )
     def progress_reports(self, request, pk=None):
         task = self._task()
@@ -373,7 +372,7 @@ class AttachmentViewSet(mixins.CreateModelMixin, TaskRowViewSet):
     related = ("uploaded_by__unit",)
     serializer_class = s.AttachmentSerializer
     filterset_class = filters.AttachmentFilter
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]
 
     def get_queryset(self):
         return super().get_queryset().order_by("uploaded_at", "id")

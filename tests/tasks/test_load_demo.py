@@ -217,6 +217,8 @@ def test_wanan_has_overdue_and_due_soon_work_today(campaign):
     from tasks.models import Person
     from tasks.selectors import tasks_for_my_unit
 
-    flags = list(tasks_for_my_unit(Person.objects.get(username="wanan")).values_list("is_overdue", "is_due_soon"))
+    flags = list(
+        tasks_for_my_unit(Person.objects.get(username="wanan")).values_list("is_overdue", "is_due_soon")
+    )
     assert any(overdue for overdue, _ in flags)
     assert any(due_soon for _, due_soon in flags)
