@@ -57,6 +57,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_idle_sign_out(settings):
+    # Tests travel days in time; the idle sign-out (SESSION_IDLE_MINUTES) is tested on its own.
+    settings.SESSION_COOKIE_AGE = 60 * 60 * 24 * 365
+
+
+@pytest.fixture(autouse=True)
 def _own_cache(settings, request):
     # A fresh in-process cache per test: throttle counters never leak between tests, and a
     # test never flushes the Redis database that Celery uses as its broker.

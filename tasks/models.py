@@ -5,6 +5,8 @@ Invariants live in the database as constraints; every write goes through
 """
 
 import datetime
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -469,7 +471,9 @@ class ProgressReport(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"attachments/{timezone.now():%Y/%m}/{filename}"
+    """A random name under MEDIA_ROOT: the original name is kept in the row, never on disk."""
+    suffix = Path(filename).suffix.lower()[:10]
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
 class Attachment(models.Model):
@@ -484,7 +488,10 @@ class Attachment(models.Model):
         related_name="attachments",
         verbose_name=_("进度填报"),
     )
-    file = models.FileField(_("文件"), upload_to=attachment_path)
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    # For photos: a small thumbnail for galleries and a copy at most 1600 px on its longest side.
+    thumbnail = models.FileField(_("缩略图"), upload_to=attachment_path, max_length=200, blank=True)
+    web_copy = models.FileField(_("网页尺寸副本"), upload_to=attachment_path, max_length=200, blank=True)
     original_name = models.CharField(_("原文件名"), max_length=255)
     size = models.PositiveBigIntegerField(_("大小(字节)"))
     content_type = models.CharField(_("类型"), max_length=128)
@@ -678,3 +685,47 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# ---- Audit log ---------------------------------------------------------------------------------
+
+
+class AuditKind(models.TextChoices):
+    SIGNED_IN = "signed_in", _("登录")
+    SIGN_IN_FAILED = "sign_in_failed", _("登录失败")
+    SIGNED_OUT = "signed_out", _("退出")
+    LOCKED_OUT = "locked_out", _("账号锁定")
+    PASSWORD_CHANGED = "password_changed", _("修改密码")
+    EXPORTED = "exported", _("导出")
+    TOKEN_CREATED = "token_created", _("创建令牌")
+    TOKEN_REVOKED = "token_revoked", _("吊销令牌")
+
+
+class AuditEntry(models.Model):
+    """Who signed in, failed to, or took data out: for the supervision office to read."""
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("事件"), max_length=32, choices=AuditKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("用户"),
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    unit = models.ForeignKey(
+        Unit, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("单位")
+    )
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("审计日志")
+        verbose_name_plural = _("审计日志")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["unit", "-at"], name="audit_unit_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -1,5 +1,6 @@
 """Django settings for WinterAction, read from the environment (see README: Configuration)."""
 
+import datetime
 import sys
 from pathlib import Path
 
@@ -27,6 +28,12 @@ try:
     # Domain thresholds (see docs/domain-model.md): due soon within N days, behind by more than N points.
     WINTERACTION_DUE_SOON_DAYS = config.env_int("DUE_SOON_DAYS", 7, minimum=1, maximum=90)
     WINTERACTION_BEHIND_POINTS = config.env_int("BEHIND_POINTS", 20, minimum=0, maximum=100)
+    # Proxies in front of gunicorn whose X-Forwarded-For to trust (nginx: 1), for throttling and
+    # lockouts. With 0 the client's own header is ignored, so it cannot buy itself a fresh budget.
+    NUM_PROXIES = config.env_int("NUM_PROXIES", 0, minimum=0, maximum=5)
+    SESSION_IDLE_MINUTES = config.env_int("SESSION_IDLE_MINUTES", 120, minimum=1, maximum=7 * 24 * 60)
+    AXES_FAILURE_LIMIT = config.env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+    AXES_COOLOFF_MINUTES = config.env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise config.ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
 except config.ConfigError as exc:
@@ -52,6 +59,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_htmx",
+    "axes",
     "tasks",
     "supervision",
 ]
@@ -64,8 +73,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "winteraction.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out sign-in before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "winteraction.urls"
@@ -82,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tasks.context_processors.navigation",
             ],
         },
     },
@@ -89,6 +107,18 @@ TEMPLATES = [
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tasks.Person"
+# A session ends after SESSION_IDLE_MINUTES without a request (winteraction.middleware renews it).
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+
+# django-axes: after LOGIN_FAILURE_LIMIT failures a username is locked, from that address, for a
+# while (by the pair, so a stranger elsewhere cannot lock an official out of their own account).
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -161,9 +191,7 @@ try:
     for _scope, _rate in API_RATES.items():
         config.check_rate(f"API_RATE_{_scope.upper()}", _rate)
     API_SYNC_SETTLE_SECONDS = config.env_int("API_SYNC_SETTLE_SECONDS", 2, minimum=0, maximum=300)
-    # Proxies in front of gunicorn whose X-Forwarded-For to trust for throttling (nginx: 1).
-    # With 0 the client's own header is ignored, so it cannot buy itself a fresh budget.
-    REST_FRAMEWORK["NUM_PROXIES"] = config.env_int("NUM_PROXIES", 0, minimum=0, maximum=5)
+    REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 except config.ConfigError as exc:
     sys.exit(f"WinterAction configuration error: {exc}")
 

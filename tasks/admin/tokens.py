@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import services
 from ..forms import people_for
-from ..models import ApiToken, IdempotencyKey
+from ..models import ApiToken, AuditEntry, IdempotencyKey
 from .base import ReadOnlyAdmin, ServiceAdminMixin, adopt, service_call, unit_q
 
 
@@ -71,3 +71,15 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(unit_q(request.user, "user__unit__"))
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["at", "kind", "username", "unit", "ip"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip"]
+    date_hierarchy = "at"
+    list_select_related = ["unit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit_q(request.user, "unit__"))

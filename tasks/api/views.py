@@ -22,10 +22,11 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import filters, selectors, services
+from .. import audit, filters, selectors, services
 from ..models import (
     ApiToken,
     Attachment,
+    AuditKind,
     ExtensionRequest,
     Milestone,
     ProgressReport,
@@ -107,6 +108,14 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
             rows = self.filter_queryset(self.get_queryset())
             data = self.get_serializer(rows, many=True).data
             filename = f"tasks.{request.accepted_renderer.format}"
+            audit.record(
+                AuditKind.EXPORTED,
+                request=request,
+                user=request.user,
+                format=request.accepted_renderer.format,
+                rows=len(data),
+                filters={k: v for k, v in request.query_params.items() if k != "format"},
+            )
             return Response(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
         return super().list(request, *args, **kwargs)
 

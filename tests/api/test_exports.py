@@ -215,3 +215,16 @@ def test_anonymous_export_is_refused(world, tasks):
 
     assert response.status_code == 401
     assert "逾期的排查".encode() not in response.content
+
+
+def test_an_export_is_recorded_in_the_audit_log(world, client_for):
+    from tasks.models import AuditEntry, AuditKind
+
+    world.task()
+    client_for(world.office).get(TASKS, {"format": "xlsx", "overdue": "false"})
+
+    entry = AuditEntry.objects.get(kind=AuditKind.EXPORTED)
+    assert entry.user == world.office
+    assert entry.detail["format"] == "xlsx"
+    assert entry.detail["rows"] == 1
+    assert entry.detail["filters"] == {"overdue": "false"}

@@ -8,6 +8,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
+from django.test import RequestFactory
 from django.utils import timezone
 
 from supervision.models import SupervisionGroup
@@ -84,7 +85,7 @@ MAIN_ACCOUNTS = [
 
 def test_the_five_demo_accounts_log_in_with_the_demo_password_and_their_roles(campaign):
     for username, role, unit in MAIN_ACCOUNTS:
-        person = authenticate(username=username, password="winteraction")
+        person = authenticate(RequestFactory().post("/login/"), username=username, password="winteraction")
         assert person is not None, username
         assert (person.role, person.unit.name) == (role, unit)
 

@@ -3,11 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
+from django.urls import path
 from django.utils import timezone
 
-from .flags import due_soon_q, overdue_q
-from .models import TaskStatus
-from .selectors import campaigns_visible_to, tasks_for_my_unit, tasks_visible_to
+from ..flags import due_soon_q, overdue_q
+from ..models import TaskStatus
+from ..selectors import campaigns_visible_to, tasks_for_my_unit, tasks_visible_to
 
 
 @login_required
@@ -31,3 +32,6 @@ def home(request):
     ]
     mine = tasks_for_my_unit(request.user, today=today).order_by("deadline", "code")[:20]
     return render(request, "tasks/home.html", {"campaigns": campaigns, "my_tasks": mine, "today": today})
+
+
+urlpatterns = [path("", home, name="home")]

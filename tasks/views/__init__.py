@@ -1,0 +1,1 @@
+"""HTML pages, one module an area; each module has its own `urlpatterns` (see tasks/urls.py)."""
