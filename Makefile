@@ -10,7 +10,7 @@ PORT   ?= 8000
 # A local run and the test suite run with DEBUG on (a generated SECRET_KEY is kept in var/).
 export DEBUG ?= 1
 
-.PHONY: run test install lint check messages clean
+.PHONY: run test install lint check messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ check: install
 messages: install
 	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore '$(VENV)/*' --ignore 'var/*'
 	$(BIN)/python manage.py compilemessages -l en --ignore '$(VENV)/*'
+
+# The browser journeys save screenshots under var/screenshots; the README shows the copies in docs/.
+screenshots: install
+	$(BIN)/python -m pytest -q tests/browser -p no:cacheprovider
+	mkdir -p docs/screenshots
+	cp var/screenshots/*.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
