@@ -52,7 +52,8 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
 
 
 def _locked_out(sender, request, username=None, ip_address=None, **kwargs):
-    record(AuditKind.LOCKED_OUT, request=request, username=username or "")
+    unit_id = get_user_model().objects.filter(username=username).values_list("unit_id", flat=True).first()
+    record(AuditKind.LOCKED_OUT, request=request, username=username or "", unit_id=unit_id)
 
 
 try:  # django-axes' own signal
