@@ -19,8 +19,13 @@ form = urllib.parse.urlencode(
 )
 request = urllib.request.Request(f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"})
 home = opener.open(request, timeout=10).read().decode()
-overdue = re.search(r'data-figure="overdue">(\d+)<', home)
-due_soon = re.search(r'data-figure="due_soon">(\d+)<', home)
+def tile(key: str):
+    """The count in a workspace tile: <a … data-tile="KEY"> … <div class="wa-figure">N</div>."""
+    return re.search(rf'data-tile="{key}">.*?class="wa-figure">(\d+)<', home, re.DOTALL)
+
+
+overdue = tile("overdue")
+due_soon = tile("due_soon")
 if not overdue or not due_soon:
     sys.exit(f"signed in as {username}, but the home page shows no task figures")
 if int(overdue.group(1)) == 0 or int(due_soon.group(1)) == 0:

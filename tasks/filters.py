@@ -1,12 +1,13 @@
 """FilterSets shared by the HTML lists and the API: one per listable model."""
 
 import django_filters as filters
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import flags
 from .models import (
+    OPEN_STATUSES,
     Attachment,
     Campaign,
     ExtensionRequest,
@@ -22,6 +23,7 @@ from .models import (
     Unit,
     UnitKind,
 )
+from .selectors import awaiting_report_q, pending_extension_subquery, with_last_report_of
 
 
 class UnitFilterById(filters.ModelChoiceFilter):
@@ -69,6 +71,10 @@ class TaskFilter(filters.FilterSet):
         field_name="updated_at", lookup_expr="gte", label=_("此时间以后有变动")
     )
     search = filters.CharFilter(method="filter_search", label=_("搜索(编号、名称、内容)"))
+    returned = filters.BooleanFilter(method="filter_returned", label=_("被退回"))
+    awaiting_report = filters.BooleanFilter(method="filter_awaiting_report", label=_("待本单位填报"))
+    extension_pending = filters.BooleanFilter(method="filter_extension_pending", label=_("延期申请待审批"))
+
     ordering = filters.OrderingFilter(
         fields=(
             ("deadline", "deadline"),
@@ -91,6 +97,24 @@ class TaskFilter(filters.FilterSet):
 
     def filter_county(self, queryset, name, unit):
         return queryset.filter(lead_unit__path__startswith=unit.path)
+
+    def filter_returned(self, queryset, name, value):
+        condition = Q(returned=True, status__in=OPEN_STATUSES)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_awaiting_report(self, queryset, name, value):
+        """Tasks where the caller's own unit owes a report (see selectors.awaiting_report_q)."""
+        unit = getattr(getattr(self.request, "user", None), "unit_id", None)
+        if unit is None:
+            return queryset.none() if value else queryset
+        cooperating = TaskCooperation.objects.filter(unit=unit).values("task")
+        condition = (Q(lead_unit=unit) | Q(pk__in=cooperating)) & awaiting_report_q(timezone.localdate())
+        queryset = with_last_report_of(queryset, unit)
+        return queryset.filter(condition) if value else queryset.exclude(condition)
+
+    def filter_extension_pending(self, queryset, name, value):
+        condition = Exists(pending_extension_subquery())
+        return queryset.filter(condition) if value else queryset.exclude(condition)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

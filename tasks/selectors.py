@@ -6,22 +6,28 @@ at or above their unit). Inspectors also read everything in their supervision gr
 scopes. Superusers read everything.
 """
 
+import datetime
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import Avg, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from .models import (
     OPEN_STATUSES,
     REGION_KINDS,
     Campaign,
+    ExtensionRequest,
+    ExtensionStatus,
     Person,
+    ProgressReport,
     Role,
     SpecialAction,
     Task,
     TaskCooperation,
+    TaskStatus,
     Unit,
 )
 
@@ -185,3 +191,48 @@ def people_visible_to(user) -> QuerySet[Person]:
 def task_rows_visible_to(user, model) -> QuerySet:
     """Rows that hang off a task (milestones, reports, attachments …): visible with their task."""
     return model.objects.filter(access_for(user).task_q("task__"))
+
+
+# ---- Reporting rhythm ---------------------------------------------------------------------------
+
+# A unit on a task in progress reports at least this often (每周填报).
+REPORT_INTERVAL_DAYS = 7
+
+
+def with_last_report_of(queryset: QuerySet[Task], unit_id) -> QuerySet[Task]:
+    """Annotate `last_report_at`: when `unit_id` last reported progress on each task (None: never)."""
+    last = (
+        ProgressReport.objects.filter(task=OuterRef("pk"), unit=unit_id)
+        .order_by()
+        .values("task")
+        .annotate(at=Max("submitted_at"))
+        .values("at")
+    )
+    return queryset.annotate(last_report_at=Subquery(last))
+
+
+def awaiting_report_q(today: datetime.date) -> Q:
+    """In progress, and no report for REPORT_INTERVAL_DAYS days (Asia/Shanghai days).
+
+    Needs `last_report_at` (see `with_last_report_of`). Before the unit's first report the days
+    count from the task's start date. A report on day D makes the task due for the next on day
+    D + 7: listed from then on, not on day D + 6.
+    """
+    last_allowed_day = today - datetime.timedelta(days=REPORT_INTERVAL_DAYS)
+    # "Reported on or before last_allowed_day" is "before the midnight that starts the day after".
+    boundary = timezone.make_aware(
+        datetime.datetime.combine(last_allowed_day + datetime.timedelta(days=1), datetime.time.min)
+    )
+    stale = Q(last_report_at__lt=boundary) | Q(last_report_at__isnull=True, start_date__lte=last_allowed_day)
+    return Q(status=TaskStatus.IN_PROGRESS) & stale
+
+
+def tasks_awaiting_report(user, *, today: datetime.date | None = None) -> QuerySet[Task]:
+    """My unit's tasks in progress on which my unit has not reported for a week."""
+    today = today or timezone.localdate()
+    mine = with_last_report_of(tasks_for_my_unit(user, today=today), user.unit_id)
+    return mine.filter(awaiting_report_q(today))
+
+
+def pending_extension_subquery():
+    return ExtensionRequest.objects.filter(task=OuterRef("pk"), status=ExtensionStatus.PENDING)

@@ -19,10 +19,10 @@ def test_township_official_signs_in_and_sees_overdue_and_due_soon_work(
     page.click("button.primary")
 
     page.wait_for_selector("h1:text('工作台')")
-    assert page.locator("[data-figure=overdue]").inner_text() == "1"
-    assert page.locator("[data-figure=due_soon]").inner_text() == "1"
-    assert late.title in page.locator("tr.overdue").inner_text()
-    assert soon.title in page.locator("tr.due-soon").inner_text()
+    assert page.locator("[data-tile=overdue] .wa-figure").inner_text() == "1"
+    assert page.locator("[data-tile=due_soon] .wa-figure").inner_text() == "1"
+    assert late.title in page.locator("[data-section=overdue]").inner_text()
+    assert soon.title in page.locator("[data-section=due_soon]").inner_text()
     page.screenshot(path=os.path.join(screenshot_dir, "home-375.png"), full_page=True)
 
 
