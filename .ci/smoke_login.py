@@ -19,6 +19,8 @@ form = urllib.parse.urlencode(
 )
 request = urllib.request.Request(f"{base}/login/", data=form.encode(), headers={"Referer": f"{base}/login/"})
 home = opener.open(request, timeout=10).read().decode()
+
+
 def tile(key: str):
     """The count in a workspace tile: <a … data-tile="KEY"> … <div class="wa-figure">N</div>."""
     return re.search(rf'data-tile="{key}">.*?class="wa-figure">(\d+)<', home, re.DOTALL)

@@ -260,6 +260,36 @@ def special_action_create(
     return special_action
 
 
+SPECIAL_ACTION_FIELDS = frozenset({"name", "code", "lead_unit", "lead_leader", "task_force", "sort_order"})
+
+
+@transaction.atomic
+def special_action_update(*, special_action: SpecialAction, by: Person, **changes) -> SpecialAction:
+    """Change a special action's name, code, lead unit, lead leader, task force or sort order.
+
+    Tasks already numbered keep their codes; a new code applies to tasks created afterwards.
+    """
+    unknown = set(changes) - SPECIAL_ACTION_FIELDS
+    if unknown:
+        raise TypeError(f"special_action_update() got unexpected fields: {sorted(unknown)}")
+    special_action = (
+        SpecialAction.objects.select_for_update().select_related("campaign__owner").get(pk=special_action.pk)
+    )
+    _require_office_for(by, special_action.campaign.owner, _("修改专项行动"))
+    task_force = changes.pop("task_force", None)
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+    if "code" in changes:
+        changes["code"] = (changes["code"] or "").strip().upper()
+    for name, value in changes.items():
+        setattr(special_action, name, value)
+    special_action.full_clean()
+    special_action.save()
+    if task_force is not None:
+        special_action.task_force.set(task_force)
+    return special_action
+
+
 # ---- Tasks ------------------------------------------------------------------------------------
 
 CODE_TAIL = re.compile(r"-(\d+)$")
@@ -437,18 +467,24 @@ def task_assign(
 
 
 def _attach(task: Task, files, by: Person, report: ProgressReport | None = None) -> list[Attachment]:
+    from . import evidence
+
+    # Every file is checked (type from its content, size, count) before any is stored.
+    checked = evidence.validate_uploads(files)
     attachments = []
-    for upload in files:
+    for item in checked:
+        upload = item.upload
         attachment = Attachment(
             task=task,
             progress_report=report,
             file=upload,
             original_name=getattr(upload, "name", "") or "file",
             size=upload.size,
-            content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+            content_type=item.content_type,  # what the content is, not what the client claimed
             uploaded_by=by,
         )
         attachment.save()
+        evidence.make_copies(attachment)
         attachments.append(attachment)
     return attachments
 

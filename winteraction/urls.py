@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -16,5 +14,5 @@ urlpatterns = [
 handler404 = "tasks.api.errors.not_found"
 handler500 = "tasks.api.errors.server_error"
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded evidence is never served from MEDIA_URL: only through the download views, which check
+# that the caller may see the task.

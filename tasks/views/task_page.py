@@ -1,3 +1,515 @@
-"""The task page and its actions (stub: replaced by the task-page work)."""
+"""The task page (任务详情) and its actions, and the evidence downloads.
 
-urlpatterns = []
+Every action is a plain POST form that calls one service. Without JavaScript it redirects
+back to the task page with a message; with htmx it answers the task page's body partial,
+which the form swaps in place. A service's refusal comes back as:
+ValidationError → errors on the form, InvalidTransition → a message, PermissionDenied → 403.
+
+Buttons are shown from `TaskPermissions`, which mirrors the services' checks (and calls
+them where they need no query), so a user never sees a button the service would refuse.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import services
+from ..models import (
+    OPEN_STATUSES,
+    RUNNING_STATUSES,
+    Attachment,
+    ExtensionStatus,
+    Milestone,
+    ProgressReport,
+    Role,
+    Task,
+    TaskCooperation,
+    TaskStatus,
+)
+from ..page_forms import (
+    ExtensionDecideForm,
+    ExtensionRequestForm,
+    InstructionForm,
+    MilestoneCompleteForm,
+    NoteForm,
+    ProgressReportForm,
+    ReasonForm,
+)
+from ..selectors import task_get_for, task_rows_visible_to
+from ..services import InvalidTransition
+
+BODY = "tasks/partials/task_body.html"
+
+# ---- Who may do what -------------------------------------------------------------------------
+
+
+def _passes(check, *args) -> bool:
+    try:
+        check(*args)
+    except PermissionDenied:
+        return False
+    return True
+
+
+class TaskPermissions:
+    """Who may act on this task, by the same rules as the services (no extra queries).
+
+    `may_<action>` is the person check (a POST by anyone else is a 403); `can_<action>`
+    adds the task's status, and decides whether the page shows the button.
+    """
+
+    def __init__(self, user, task: Task, cooperating_unit_ids: set[int], pending_extension=None):
+        self.task = task
+        self.pending_extension = pending_extension
+        # services._require_member_of: unit officials and the office, acting for their unit
+        acts_for_unit = user.role in (Role.UNIT_OFFICIAL, Role.OFFICE) and user.unit_id is not None
+        lead = acts_for_unit and user.unit_id == task.lead_unit_id
+        cooperating = acts_for_unit and user.unit_id in cooperating_unit_ids
+        office = _passes(services._require_office_for, user, task.lead_unit, "")
+        # services._require_lead_or_office: the region's office (no superuser shortcut), or the lead unit
+        office_in_region = user.role == Role.OFFICE and services._in_region_of(user, task.lead_unit)
+        self.is_lead = lead
+        self.may_report = lead or cooperating
+        self.may_milestone = office_in_region or lead
+        self.may_request_close = lead
+        self.may_extend = lead
+        self.may_decide = office
+        self.may_close = office
+        self.may_return = office
+        self.may_cancel = office
+        self.may_instruct = user.role == Role.LEADER and services._in_region_of(user, task.lead_unit)
+
+    def _status(self, *allowed) -> bool:
+        return self.task.status in allowed
+
+    @property
+    def can_report(self):
+        return self.may_report and self._status(*RUNNING_STATUSES)
+
+    @property
+    def can_milestone(self):
+        return self.may_milestone and self._status(*OPEN_STATUSES)
+
+    @property
+    def can_request_close(self):
+        return self.may_request_close and self._status(TaskStatus.IN_PROGRESS)
+
+    @property
+    def can_extend(self):
+        return self.may_extend and self._status(*RUNNING_STATUSES) and self.pending_extension is None
+
+    @property
+    def can_decide(self):
+        return self.may_decide and self.pending_extension is not None
+
+    @property
+    def can_close(self):
+        return self.may_close and self._status(TaskStatus.AWAITING_CLOSE)
+
+    @property
+    def can_return(self):
+        return self.may_return and self._status(TaskStatus.AWAITING_CLOSE)
+
+    @property
+    def can_cancel(self):
+        return self.may_cancel and self._status(*OPEN_STATUSES)
+
+    @property
+    def can_instruct(self):
+        return self.may_instruct
+
+    @property
+    def any_office_action(self):
+        return self.can_close or self.can_return or self.can_cancel
+
+
+def _cooperating_unit_ids(task: Task) -> set[int]:
+    return set(TaskCooperation.objects.filter(task=task).values_list("unit_id", flat=True))
+
+
+def _permissions(request, task, cooperating_ids=None, pending=None) -> TaskPermissions:
+    if cooperating_ids is None:
+        cooperating_ids = _cooperating_unit_ids(task)
+    return TaskPermissions(request.user, task, cooperating_ids, pending)
+
+
+def _report_baseline(user, task: Task) -> int:
+    """The reporting unit's current percent: the task's for the lead unit, else its latest report's."""
+    if user.unit_id == task.lead_unit_id:
+        return task.progress
+    latest = (
+        ProgressReport.objects.filter(task=task, unit=user.unit_id)
+        .order_by("-submitted_at", "-id")
+        .values_list("percent", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
+# ---- The page -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Forms:
+    """The page's action forms; a failed submission puts its bound form in its slot."""
+
+    report: ProgressReportForm | None = None
+    request_close: NoteForm | None = None
+    extension: ExtensionRequestForm | None = None
+    decide: ExtensionDecideForm | None = None
+    close: NoteForm | None = None
+    return_: ReasonForm | None = None
+    cancel: ReasonForm | None = None
+    instruction: InstructionForm | None = None
+    milestone: MilestoneCompleteForm | None = None
+    milestone_pk: int | None = None
+
+
+def _context(request, task: Task, forms: Forms | None = None, open_form: str = "") -> dict:
+    """Everything the page shows, in a fixed number of queries whatever the task's history."""
+    forms = forms or Forms()
+    cooperations = list(
+        TaskCooperation.objects.filter(task=task).select_related("unit").order_by("unit__path")
+    )
+    milestones = list(Milestone.objects.filter(task=task).select_related("completed_by__unit"))
+    attachments = list(Attachment.objects.filter(task=task).select_related("uploaded_by__unit"))
+    events = list(task.events.select_related("actor__unit").order_by("-at", "-id"))  # newest first
+    pending = (
+        task.extension_requests.filter(status=ExtensionStatus.PENDING)
+        .select_related("requested_by__unit")
+        .first()
+    )
+    can = _permissions(request, task, {c.unit_id for c in cooperations}, pending)
+    if can.can_report and forms.report is None:
+        forms.report = ProgressReportForm(baseline=_report_baseline(request.user, task))
+    defaults = {
+        "request_close": NoteForm,
+        "extension": ExtensionRequestForm,
+        "decide": ExtensionDecideForm,
+        "close": NoteForm,
+        "return_": ReasonForm,
+        "cancel": ReasonForm,
+        "instruction": InstructionForm,
+        "milestone": MilestoneCompleteForm,
+    }
+    for name, form_class in defaults.items():
+        if getattr(forms, name) is None:
+            setattr(forms, name, form_class(prefix=name.strip("_")))
+    return {
+        "task": task,
+        "today": timezone.localdate(),
+        "cooperations": cooperations,
+        "milestones": milestones,
+        "attachments": attachments,
+        "events": events,
+        "pending_extension": pending,
+        "can": can,
+        "forms": forms,
+        "open_form": open_form,
+        "nav_section": "tasks",
+    }
+
+
+@require_GET
+@login_required
+def task_detail(request, pk):
+    task = task_get_for(request.user, pk)
+    return _render(request, task)
+
+
+def _render(request, task, forms=None, open_form="", status=200):
+    context = _context(request, task, forms, open_form)
+    template = BODY if getattr(request, "htmx", False) else "tasks/task_detail.html"
+    return render(request, template, context, status=status)
+
+
+def _done(request, task, message: str):
+    """After a successful action: back to the page (PRG), or the fresh body for htmx."""
+    messages.success(request, message)
+    if getattr(request, "htmx", False):
+        return _render(request, task_get_for(request.user, task.pk))
+    return redirect("task-detail", pk=task.pk)
+
+
+def _refused(request, task, exc: InvalidTransition):
+    messages.error(request, " ".join(exc.messages))
+    if getattr(request, "htmx", False):
+        return _render(request, task_get_for(request.user, task.pk))
+    return redirect("task-detail", pk=task.pk)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """A service's ValidationError onto the form: its fields where the form has them, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _act(request, task, form, slot: str, perform, success: str, *, milestone_pk=None):
+    """Validate the form, call the service, and answer as the module docstring says."""
+    if form.is_valid():
+        try:
+            perform(form.cleaned_data)
+        except InvalidTransition as exc:
+            return _refused(request, task, exc)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _done(request, task, success)
+    forms = Forms(**{slot: form}, milestone_pk=milestone_pk)
+    return _render(request, task, forms, slot.strip("_"))
+
+
+def _task_for_action(request, pk, may: str) -> tuple[Task, TaskPermissions]:
+    """The task (404 outside my scope) and my permissions; a POST from someone not allowed is a 403."""
+    task = task_get_for(request.user, pk)
+    can = _permissions(request, task)
+    if not getattr(can, f"may_{may}"):
+        raise PermissionDenied(_("你没有权限执行这个操作。"))
+    return task, can
+
+
+# ---- Progress reports -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def task_report(request, pk):
+    """进度填报: inline on the task page (htmx), or this page on its own without JavaScript."""
+    task, _can = _task_for_action(request, pk, "report")
+    baseline = _report_baseline(request.user, task)
+    if request.method == "GET":
+        form = ProgressReportForm(baseline=baseline)
+        return render(request, "tasks/progress_report.html", _report_context(task, form))
+    form = ProgressReportForm(request.POST, request.FILES, baseline=baseline)
+    if form.is_valid():
+        try:
+            services.progress_report(task=task, by=request.user, **form.service_arguments())
+        except InvalidTransition as exc:
+            return _refused(request, task, exc)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return _done(request, task, _("进度已填报。"))
+    if getattr(request, "htmx", False):
+        return _render(request, task, Forms(report=form), "report")
+    return render(request, "tasks/progress_report.html", _report_context(task, form))
+
+
+def _report_context(task, form):
+    return {"task": task, "form": form, "nav_section": "tasks"}
+
+
+# ---- Milestones, close-out, extensions, instructions ------------------------------------------------
+
+
+@require_POST
+@login_required
+def milestone_complete(request, pk, milestone_pk):
+    task, _can = _task_for_action(request, pk, "milestone")
+    milestone = get_object_or_404(Milestone, pk=milestone_pk, task=task)
+    form = MilestoneCompleteForm(request.POST, prefix="milestone")
+
+    def perform(data):
+        services.milestone_complete(milestone=milestone, by=request.user, done_on=data.get("done_on"))
+
+    return _act(
+        request,
+        task,
+        form,
+        "milestone",
+        perform,
+        _("节点“%(title)s”已完成。") % {"title": milestone.title},
+        milestone_pk=milestone.pk,
+    )
+
+
+@require_POST
+@login_required
+def task_request_close(request, pk):
+    task, _can = _task_for_action(request, pk, "request_close")
+    form = NoteForm(request.POST, prefix="request_close")
+    return _act(
+        request,
+        task,
+        form,
+        "request_close",
+        lambda data: services.task_request_close(task=task, by=request.user, note=data.get("note", "")),
+        _("已申请销号,等待督查室审核。"),
+    )
+
+
+@require_POST
+@login_required
+def task_close(request, pk):
+    task, _can = _task_for_action(request, pk, "close")
+    form = NoteForm(request.POST, prefix="close")
+    return _act(
+        request,
+        task,
+        form,
+        "close",
+        lambda data: services.task_close(task=task, by=request.user, note=data.get("note", "")),
+        _("任务已销号。"),
+    )
+
+
+@require_POST
+@login_required
+def task_return(request, pk):
+    task, _can = _task_for_action(request, pk, "return")
+    form = ReasonForm(request.POST, prefix="return")
+    return _act(
+        request,
+        task,
+        form,
+        "return_",
+        lambda data: services.task_return(task=task, by=request.user, reason=data.get("reason", "")),
+        _("已退回销号申请。"),
+    )
+
+
+@require_POST
+@login_required
+def task_cancel(request, pk):
+    task, _can = _task_for_action(request, pk, "cancel")
+    form = ReasonForm(request.POST, prefix="cancel")
+    return _act(
+        request,
+        task,
+        form,
+        "cancel",
+        lambda data: services.task_cancel(task=task, by=request.user, reason=data.get("reason", "")),
+        _("任务已撤销。"),
+    )
+
+
+@require_POST
+@login_required
+def extension_request(request, pk):
+    task, _can = _task_for_action(request, pk, "extend")
+    form = ExtensionRequestForm(request.POST, prefix="extension")
+    return _act(
+        request,
+        task,
+        form,
+        "extension",
+        lambda data: services.extension_request(
+            task=task, by=request.user, new_deadline=data["new_deadline"], reason=data.get("reason", "")
+        ),
+        _("延期申请已提交,等待督查室审批。"),
+    )
+
+
+@require_POST
+@login_required
+def extension_decide(request, pk, extension_pk):
+    task, _can = _task_for_action(request, pk, "decide")
+    extension = get_object_or_404(task.extension_requests, pk=extension_pk)
+    form = ExtensionDecideForm(request.POST, prefix="decide")
+    approve = request.POST.get("decide-decision") == "approve"  # only the message; the form validates it
+    return _act(
+        request,
+        task,
+        form,
+        "decide",
+        lambda data: services.extension_decide(
+            extension=extension, by=request.user, approve=data["decision"] == "approve", reason=data["reason"]
+        ),
+        _("已批准延期。") if approve else _("已驳回延期申请。"),
+    )
+
+
+@require_POST
+@login_required
+def instruction_write(request, pk):
+    task, _can = _task_for_action(request, pk, "instruct")
+    form = InstructionForm(request.POST, prefix="instruction")
+    return _act(
+        request,
+        task,
+        form,
+        "instruction",
+        lambda data: services.instruction_write(task=task, by=request.user, text=data.get("text", "")),
+        _("批示已发出。"),
+    )
+
+
+# ---- Evidence downloads ---------------------------------------------------------------------------------
+
+
+def _serve(request, pk, which: str):
+    """A stored file, to those who may see its task (404 otherwise, as for one that does not exist)."""
+    attachment = task_rows_visible_to(request.user, Attachment).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    stored = getattr(attachment, which)
+    if not stored:
+        raise Http404
+    if which == "file":
+        response = FileResponse(
+            stored.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+    else:  # our own JPEG copies of a photo: fine to show inline
+        response = FileResponse(stored.open("rb"), content_type="image/jpeg")
+        response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@login_required
+def attachment_download(request, pk):
+    return _serve(request, pk, "file")
+
+
+@require_GET
+@login_required
+def attachment_thumbnail(request, pk):
+    return _serve(request, pk, "thumbnail")
+
+
+@require_GET
+@login_required
+def attachment_web(request, pk):
+    return _serve(request, pk, "web_copy")
+
+
+urlpatterns = [
+    path("tasks/<int:pk>/", task_detail, name="task-detail"),
+    path("tasks/<int:pk>/report/", task_report, name="task-report"),
+    path(
+        "tasks/<int:pk>/milestones/<int:milestone_pk>/complete/",
+        milestone_complete,
+        name="task-milestone-complete",
+    ),
+    path("tasks/<int:pk>/request-close/", task_request_close, name="task-request-close"),
+    path("tasks/<int:pk>/close/", task_close, name="task-close"),
+    path("tasks/<int:pk>/return/", task_return, name="task-return"),
+    path("tasks/<int:pk>/cancel/", task_cancel, name="task-cancel"),
+    path("tasks/<int:pk>/extension/", extension_request, name="task-extension-request"),
+    path(
+        "tasks/<int:pk>/extension/<int:extension_pk>/decide/",
+        extension_decide,
+        name="task-extension-decide",
+    ),
+    path("tasks/<int:pk>/instructions/", instruction_write, name="task-instruction"),
+    path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
+    path("attachments/<int:pk>/thumbnail/", attachment_thumbnail, name="attachment-thumbnail"),
+    path("attachments/<int:pk>/web/", attachment_web, name="attachment-web"),
+]

@@ -6,12 +6,14 @@ so that the matrix is about permissions, not transitions: the allowed caller alw
 Out of scope (尧都区's people on 洪洞县's rows) is 404; visible but not theirs to do is 403.
 """
 
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from tasks import services
 from tests.factories import days
@@ -118,7 +120,10 @@ def report(w):
 
 
 def photo():
-    return SimpleUploadedFile("现场照片.jpg", b"\xff\xd8\xff\xe0 jpeg", content_type="image/jpeg")
+    # A real (tiny) JPEG: evidence is checked from its content, so a bare header is refused.
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (30, 90, 160)).save(buffer, "JPEG")
+    return SimpleUploadedFile("现场照片.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
 def attachment(w):

@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from PIL import Image
 
 from supervision.services import group_create
 from tasks import services
@@ -26,7 +27,10 @@ SMALL, LARGE = 5, 200
 
 
 def photo(i):
-    return SimpleUploadedFile(f"现场照片{i}.jpg", b"\xff\xd8\xff\xe0 jpeg", content_type="image/jpeg")
+    # A real (tiny) JPEG: evidence is checked from its content, so a bare header is refused.
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (30, 90, 160)).save(buffer, "JPEG")
+    return SimpleUploadedFile(f"现场照片{i}.jpg", buffer.getvalue(), content_type="image/jpeg")
 
 
 # ---- Row makers: each `add(n)` makes n more rows of its kind through the services -----------------

@@ -25,6 +25,7 @@ also mixes in constants it finds in the project's own code, so a change elsewher
 examples; a failure prints a `curl` line that reproduces it.
 """
 
+import io
 import os
 from types import SimpleNamespace
 
@@ -37,6 +38,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
+from PIL import Image
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
@@ -97,6 +99,13 @@ def in_process_app():
     signals.request_finished.connect(close_old_connections)
 
 
+def _tiny_jpeg() -> bytes:
+    # A real (tiny) JPEG: evidence is checked from its content, so a bare header is refused.
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (30, 90, 160)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def api_world(world, settings, media, in_process_app):
     """The `world` county, plus a row for every detail route to reach."""
@@ -114,7 +123,7 @@ def api_world(world, settings, media, in_process_app):
         by=official,
         percent=40,
         done="排查井下隐患3处",
-        attachments=[SimpleUploadedFile("现场照片.jpg", b"\xff\xd8\xff", content_type="image/jpeg")],
+        attachments=[SimpleUploadedFile("现场照片.jpg", _tiny_jpeg(), content_type="image/jpeg")],
     )
     token, plain = services.token_create(user=official, by=official, name="schemathesis")
     spare, _plain = services.token_create(user=official, by=official, name="吊销用")

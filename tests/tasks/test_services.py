@@ -1,6 +1,7 @@
 """Task services: every status transition and the forbidden ones, who may call each, the timeline rows."""
 
 import datetime
+import io
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max
 from django.utils import timezone
+from PIL import Image
 
 from tasks import services
 from tasks.models import (
@@ -518,7 +520,9 @@ def test_progress_report_counts_its_evidence_on_the_timeline(world, settings, tm
     settings.MEDIA_ROOT = tmp_path
     task = world.task()
     mark = event_mark(task)
-    photo = SimpleUploadedFile("现场照片.jpg", b"\xff\xd8\xff", content_type="image/jpeg")
+    buffer = io.BytesIO()  # a real (tiny) JPEG: evidence is checked from its content
+    Image.new("RGB", (8, 6)).save(buffer, "JPEG")
+    photo = SimpleUploadedFile("现场照片.jpg", buffer.getvalue(), content_type="image/jpeg")
     report = services.progress_report(
         task=task, by=world.wanan_official, percent=20, done="现场检查", attachments=[photo]
     )

@@ -1,0 +1,195 @@
+"""Evidence files (佐证材料): what may be uploaded, and the copies made of photos.
+
+`validate_uploads` decides from the file's CONTENT, never from its name or the type the
+browser claims: `filetype` reads the signature, Pillow then opens and decodes every image,
+and Office files are recognised by their inner structure. The form on the task page and the
+services (so the API too) call it, so every door has the same rules.
+
+`make_copies` gives a photo a thumbnail for galleries and a web-size JPEG (at most 1600 px
+on its longest side), both turned upright from the EXIF orientation. The original is kept
+untouched as evidence; the copies carry no EXIF (no GPS position leaks into the gallery).
+"""
+
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass
+
+import filetype
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_FILES = 10
+THUMBNAIL_PX = 320
+WEB_COPY_PX = 1600
+
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+DOC = "application/msword"
+XLS = "application/vnd.ms-excel"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+ALLOWED_TYPES = frozenset([*IMAGE_TYPES, PDF, DOC, DOCX, XLS, XLSX])
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    upload: object  # the UploadedFile (or File) as it came
+    content_type: str  # what the content is, as found here
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type in IMAGE_TYPES
+
+
+def allowed_types_label() -> str:
+    return _("图片(JPG、PNG、WebP)、PDF、Word(doc、docx)、Excel(xls、xlsx)")
+
+
+# ---- Recognising the content ---------------------------------------------------------------
+
+
+def _read_all(upload) -> bytes:
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    return data
+
+
+def _office_type(data: bytes, guessed: str | None) -> str | None:
+    """Word or Excel, from the file's structure: a zip's part names or an OLE file's stream names."""
+    if guessed in (DOC, DOCX, XLS, XLSX):
+        return guessed
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+        except (zipfile.BadZipFile, ValueError):
+            return None
+        if "[Content_Types].xml" in names:
+            if "word/document.xml" in names:
+                return DOCX
+            if "xl/workbook.xml" in names:
+                return XLSX
+        return None
+    if data.startswith(OLE_MAGIC):
+        # An OLE compound file names its streams in UTF-16 in its directory sectors.
+        if "WordDocument".encode("utf-16-le") in data:
+            return DOC
+        if "Workbook".encode("utf-16-le") in data or "Book\x00".encode("utf-16-le") in data:
+            return XLS
+    return None
+
+
+def _image_is_sound(data: bytes, content_type: str) -> bool:
+    """Pillow recognises the same format and can decode the whole picture (not truncated, not a bomb)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format != IMAGE_TYPES[content_type]:
+                    return False
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format == "JPEG":  # decoding at 1/8 scale still reads every byte
+                    image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+                image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return False  # UnidentifiedImageError is an OSError
+    return True
+
+
+def content_type_of(upload) -> str | None:
+    """The allowed type this file's content is, or None."""
+    data = _read_all(upload)
+    kind = filetype.guess(data[:8192])
+    guessed = kind.mime if kind else None
+    if guessed in IMAGE_TYPES:
+        return guessed if _image_is_sound(data, guessed) else None
+    if guessed == PDF:
+        return PDF
+    return _office_type(data, guessed)
+
+
+# ---- Validation -------------------------------------------------------------------------------
+
+
+def validate_uploads(files) -> list[CheckedUpload]:
+    """Check every file; raise one ValidationError (field "attachments") naming each bad file."""
+    files = [upload for upload in files if upload is not None]
+    if len(files) > MAX_FILES:
+        raise ValidationError(
+            {
+                "attachments": _("一次最多上传 %(max)d 个文件,你选择了 %(count)d 个。")
+                % {"max": MAX_FILES, "count": len(files)}
+            },
+            code="too_many_files",
+        )
+    checked, errors = [], []
+    for upload in files:
+        name = getattr(upload, "name", "") or _("(未命名文件)")
+        if upload.size == 0:
+            errors.append(_("“%(name)s”是空文件。") % {"name": name})
+            continue
+        if upload.size > MAX_FILE_BYTES:
+            errors.append(
+                _("“%(name)s”有 %(size)s,超过了每个文件 %(max)s 的上限。")
+                % {
+                    "name": name,
+                    "size": filesizeformat(upload.size),
+                    "max": f"{MAX_FILE_BYTES // (1024 * 1024)} MB",
+                }
+            )
+            continue
+        content_type = content_type_of(upload)
+        if content_type is None:
+            errors.append(
+                _("“%(name)s”的内容不是允许的文件类型(只收%(allowed)s),或者文件已损坏。")
+                % {"name": name, "allowed": allowed_types_label()}
+            )
+            continue
+        checked.append(CheckedUpload(upload, content_type))
+    if errors:
+        raise ValidationError({"attachments": errors}, code="bad_file")
+    return checked
+
+
+# ---- Copies of photos -------------------------------------------------------------------------
+
+
+def _jpeg(image: Image.Image, longest: int) -> ContentFile:
+    copy = image.copy()
+    copy.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+    if copy.mode in ("RGBA", "LA", "P"):
+        copy = copy.convert("RGBA")
+        background = Image.new("RGB", copy.size, (255, 255, 255))
+        background.paste(copy, mask=copy.getchannel("A"))
+        copy = background
+    elif copy.mode != "RGB":
+        copy = copy.convert("RGB")
+    buffer = io.BytesIO()
+    copy.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
+    return ContentFile(buffer.getvalue())
+
+
+def make_copies(attachment) -> None:
+    """Give an image attachment its thumbnail and web-size copy (saved on the row)."""
+    if attachment.content_type not in IMAGE_TYPES:
+        return
+    attachment.file.open("rb")
+    try:
+        with Image.open(attachment.file) as image:
+            if image.format == "JPEG":
+                image.draft("RGB", (WEB_COPY_PX, WEB_COPY_PX))  # fast, never below the web size
+            upright = ImageOps.exif_transpose(image)
+            upright.load()
+    finally:
+        attachment.file.close()
+    attachment.web_copy.save("web.jpg", _jpeg(upright, WEB_COPY_PX), save=False)
+    attachment.thumbnail.save("thumb.jpg", _jpeg(upright, THUMBNAIL_PX), save=False)
+    attachment.save(update_fields=["web_copy", "thumbnail"])
