@@ -69,7 +69,10 @@ def source_strings() -> set[str]:
             pattern = PY_CALL if path.suffix == ".py" else TEMPLATE_TAG
             for match in pattern.finditer(text):
                 value = match.group(1) or match.group(2)
-                found.add(ast.literal_eval(f'"{value}"') if path.suffix == ".py" else value)
+                # {% translate %} doubles a literal % (it is a format string to gettext).
+                found.add(
+                    ast.literal_eval(f'"{value}"') if path.suffix == ".py" else value.replace("%", "%%")
+                )
     return found
 
 
