@@ -145,3 +145,20 @@ def test_the_language_switch_turns_the_workspace_english_and_back(world, late_ta
     page.click("[data-testid=language-switch]")
     page.wait_for_selector("nav >> text=工作台")
     assert "逾期" in page.locator("main").inner_text()
+
+
+def test_demo_county_screens(db, live_server, browser, screenshot_dir):
+    """The README's pictures: the demo county as 万安镇 and as the supervision office see it."""
+    from django.core.management import call_command
+
+    call_command("load_demo", "--quiet")
+    for username, shots in (("wanan", ("demo-workspace",)), ("office", ("demo-office", "demo-tasks"))):
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        sign_in(page, live_server.url, username)
+        assert "工作台" in page.locator("h1").inner_text()
+        page.screenshot(path=os.path.join(screenshot_dir, f"{shots[0]}.png"), full_page=True)
+        if len(shots) > 1:
+            page.goto(f"{live_server.url}/tasks/?ordering=deadline")
+            assert page.locator("[data-testid=result-count]").count() == 1
+            page.screenshot(path=os.path.join(screenshot_dir, f"{shots[1]}.png"))
+        page.close()
