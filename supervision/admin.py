@@ -5,12 +5,13 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from tasks.admin import ServiceAdminMixin, adopt, service_call
+from tasks.admin.base import ReadOnlyAdmin, unit_q
 from tasks.forms import people_for, units_for
 from tasks.models import REGION_KINDS
 from tasks.selectors import access_for, special_actions_visible_to
 
 from . import services
-from .models import SupervisionGroup
+from .models import Finding, Inspection, OrderEvent, OrderSequence, SupervisionGroup, SupervisionOrder
 
 
 @admin.register(SupervisionGroup)
@@ -104,3 +105,54 @@ class SupervisionGroupAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 order_prefix=data.get("order_prefix") or "",
             )
         adopt(obj, group)
+
+
+# ---- Inspections and orders: read-only here; they are written through the API and pages. --------
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdmin):
+    list_display = ["date", "group", "kind", "created_by"]
+    list_filter = ["kind", "group"]
+    search_fields = ["summary"]
+    list_select_related = ["group", "created_by__unit"]
+
+    def get_queryset(self, request):
+        scoped = unit_q(request.user, "group__scope_units__")
+        return super().get_queryset(request).filter(pk__in=Inspection.objects.filter(scoped).values("pk"))
+
+
+@admin.register(Finding)
+class FindingAdmin(ReadOnlyAdmin):
+    list_display = ["text", "unit", "task", "inspection"]
+    search_fields = ["text", "unit__name"]
+    list_select_related = ["unit", "task", "inspection__group"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit_q(request.user, "unit__"))
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(ReadOnlyAdmin):
+    list_display = ["number", "unit", "status", "urgency", "deadline", "group"]
+    list_filter = ["status", "urgency", "group"]
+    search_fields = ["number", "problem", "unit__name"]
+    list_select_related = ["unit", "group"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit_q(request.user, "unit__"))
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(ReadOnlyAdmin):
+    list_display = ["order", "kind", "actor", "at"]
+    list_select_related = ["order", "actor__unit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit_q(request.user, "order__unit__"))
+
+
+@admin.register(OrderSequence)
+class OrderSequenceAdmin(ReadOnlyAdmin):
+    list_display = ["group", "year", "last"]
+    list_select_related = ["group"]

@@ -1,9 +1,11 @@
 import django_filters as filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import Unit
 
-from .models import SupervisionGroup
+from .models import Inspection, InspectionKind, OrderStatus, SupervisionGroup, SupervisionOrder, Urgency
+from .selectors import order_overdue_q
 
 
 class SupervisionGroupFilter(filters.FilterSet):
@@ -13,3 +15,32 @@ class SupervisionGroupFilter(filters.FilterSet):
     class Meta:
         model = SupervisionGroup
         fields = ["issuing_unit", "is_active"]
+
+
+class InspectionFilter(filters.FilterSet):
+    group = filters.ModelChoiceFilter(queryset=SupervisionGroup.objects.all(), label=_("督导检查组"))
+    kind = filters.MultipleChoiceFilter(choices=InspectionKind.choices, label=_("方式"))
+    date_after = filters.DateFilter(field_name="date", lookup_expr="gte", label=_("日期不早于"))
+    date_before = filters.DateFilter(field_name="date", lookup_expr="lte", label=_("日期不晚于"))
+
+    class Meta:
+        model = Inspection
+        fields = ["group", "kind", "date_after", "date_before"]
+
+
+class SupervisionOrderFilter(filters.FilterSet):
+    group = filters.ModelChoiceFilter(queryset=SupervisionGroup.objects.all(), label=_("督导检查组"))
+    unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("承办单位"))
+    status = filters.MultipleChoiceFilter(choices=OrderStatus.choices, label=_("状态"))
+    urgency = filters.MultipleChoiceFilter(choices=Urgency.choices, label=_("督办等级"))
+    overdue = filters.BooleanFilter(method="filter_overdue", label=_("逾期(已过整改时限且未销号)"))
+
+    class Meta:
+        model = SupervisionOrder
+        fields = ["group", "unit", "status", "urgency", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        condition = order_overdue_q(timezone.localdate())
+        return queryset.filter(condition) if value else queryset.exclude(condition)

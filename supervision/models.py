@@ -1,6 +1,8 @@
 """Supervision groups (督导检查组) and their scopes. Their work (inspections, orders) comes later."""
 
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import Person, SpecialAction, Unit
@@ -51,3 +53,186 @@ class SupervisionGroup(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# ---- Inspections -------------------------------------------------------------------------------
+
+
+class InspectionKind(models.TextChoices):
+    ON_SITE = "on_site", _("实地督查")
+    SPOT_CHECK = "spot_check", _("重点抽查")
+    FOLLOW_UP = "follow_up", _("跟踪督办")
+    SYMPOSIUM = "symposium", _("座谈会")
+
+
+class Inspection(models.Model):
+    """督查记录: a group's visit or review, with what it found."""
+
+    group = models.ForeignKey(
+        SupervisionGroup, models.PROTECT, related_name="inspections", verbose_name=_("督导检查组")
+    )
+    kind = models.CharField(_("方式"), max_length=16, choices=InspectionKind.choices)
+    date = models.DateField(_("日期"))
+    units_visited = models.ManyToManyField(
+        Unit, blank=True, related_name="inspections", verbose_name=_("检查单位")
+    )
+    tasks_checked = models.ManyToManyField(
+        "tasks.Task", blank=True, related_name="inspections", verbose_name=_("检查任务")
+    )
+    summary = models.TextField(_("情况概述"))
+    created_by = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("记录人"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("督查记录")
+        verbose_name_plural = _("督查记录")
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.group} {self.get_kind_display()} {self.date}"
+
+
+class Finding(models.Model):
+    """A problem found in an inspection, about one unit (and perhaps one task)."""
+
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="findings", verbose_name=_("督查记录")
+    )
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="findings", verbose_name=_("涉及单位"))
+    task = models.ForeignKey(
+        "tasks.Task",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("涉及任务"),
+    )
+    text = models.TextField(_("发现问题"))
+
+    class Meta:
+        verbose_name = _("发现问题")
+        verbose_name_plural = _("发现问题")
+        ordering = ["inspection", "id"]
+
+    def __str__(self):
+        return self.text[:30]
+
+
+# ---- Supervision orders --------------------------------------------------------------------------
+
+
+class Urgency(models.TextChoices):
+    BLUE = "blue", _("蓝色(一般)")
+    YELLOW = "yellow", _("黄色(紧急)")
+    RED = "red", _("红色(特急)")
+
+
+class OrderStatus(models.TextChoices):
+    ISSUED = "issued", _("已下发")
+    ACKNOWLEDGED = "acknowledged", _("已签收")
+    RECTIFIED = "rectified", _("已反馈整改")
+    CLOSED = "closed", _("已销号")
+
+
+class OrderSequence(models.Model):
+    """The last number a group used in a year. Locked while an order is issued, so numbers are
+    gapless and never repeat: the order and its number commit (or roll back) together."""
+
+    group = models.ForeignKey(SupervisionGroup, models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "year"], name="order_sequence_unique")]
+
+    def __str__(self):
+        return f"{self.group_id}/{self.year}: {self.last}"
+
+
+class SupervisionOrder(models.Model):
+    """督办单: a written order to a unit, with a deadline, from issue to close-out (销号)."""
+
+    group = models.ForeignKey(
+        SupervisionGroup, models.PROTECT, related_name="orders", verbose_name=_("督导检查组")
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    sequence = models.PositiveIntegerField(_("序号"))
+    number = models.CharField(_("文号"), max_length=48, help_text=_("如 洪督〔2026〕12号"))
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="orders", verbose_name=_("承办单位"))
+    cooperating_units = models.ManyToManyField(
+        Unit, blank=True, related_name="cooperating_orders", verbose_name=_("协办单位")
+    )
+    tasks = models.ManyToManyField(
+        "tasks.Task", blank=True, related_name="orders", verbose_name=_("相关任务")
+    )
+    finding = models.OneToOneField(
+        Finding, models.PROTECT, null=True, blank=True, related_name="order", verbose_name=_("来源问题")
+    )
+    problem = models.TextField(_("存在问题"))
+    requirement = models.TextField(_("督办要求"))
+    deadline = models.DateField(_("整改时限"))
+    urgency = models.CharField(_("督办等级"), max_length=8, choices=Urgency.choices, default=Urgency.BLUE)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.ISSUED
+    )
+    returned = models.BooleanField(_("被退回"), default=False)
+    issued_by = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("签发人"))
+    issued_at = models.DateTimeField(_("下发时间"), default=timezone.now)
+    rectification = models.TextField(_("整改情况"), blank=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("督办单")
+        verbose_name_plural = _("督办单")
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "year", "sequence"],
+                name="order_number_unique_per_group_year",
+                violation_error_message=_("该督导组本年度已有相同编号的督办单。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(sequence__gte=1),
+                name="order_sequence_positive",
+                violation_error_message=_("督办单序号从 1 开始。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=OrderStatus.CLOSED, closed_at__isnull=False)
+                | (~Q(status=OrderStatus.CLOSED) & Q(closed_at__isnull=True)),
+                name="order_closed_at_iff_closed",
+                violation_error_message=_("只有已销号的督办单才有销号时间。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "status", "deadline"], name="order_unit_status_deadline")]
+
+    def __str__(self):
+        return self.number
+
+
+class OrderEventKind(models.TextChoices):
+    ISSUED = "issued", _("下发")
+    ACKNOWLEDGED = "acknowledged", _("签收")
+    RECTIFIED = "rectified", _("反馈整改")
+    CLOSED = "closed", _("验收销号")
+    RETURNED = "returned", _("退回整改")
+
+
+class OrderEvent(models.Model):
+    """One immutable step on a supervision order's timeline."""
+
+    order = models.ForeignKey(
+        SupervisionOrder, models.PROTECT, related_name="events", verbose_name=_("督办单")
+    )
+    kind = models.CharField(_("事件"), max_length=16, choices=OrderEventKind.choices)
+    actor = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("督办动态")
+        verbose_name_plural = _("督办动态")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.order} {self.get_kind_display()}"

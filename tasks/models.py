@@ -600,6 +600,8 @@ class EventKind(models.TextChoices):
     RETURNED = "returned", _("退回")
     CLOSED = "closed", _("销号")
     CANCELLED = "cancelled", _("撤销")
+    ORDER_ISSUED = "order_issued", _("下发督办单")
+    ORDER_CLOSED = "order_closed", _("督办单销号")
 
 
 class TaskEvent(models.Model):
