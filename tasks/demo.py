@@ -21,8 +21,8 @@ from typing import NamedTuple
 from django.db import transaction
 from django.utils import timezone
 
-from supervision.models import SupervisionGroup
-from supervision.services import group_create
+from supervision.models import InspectionKind, SupervisionGroup, Urgency
+from supervision.services import group_create, inspection_record, order_acknowledge, order_issue
 
 from . import services
 from .models import (
@@ -1680,6 +1680,7 @@ class _Builder:
         self.build_groups()
         for index, spec in enumerate(TASKS):
             self.build_task(index, spec, office)
+        self.build_supervision()
         return self.summary()
 
     # ---- units and people ----
@@ -1771,6 +1772,47 @@ class _Builder:
             leader=self.people["ldb_zuzhang"],
             members=[self.people["ldb_zuyuan"], self.people["zfb_office"]],
             order_prefix="洪督",
+        )
+
+    def build_supervision(self) -> None:
+        """The city's sixth group inspects 万安镇 and the emergency bureau and issues two orders."""
+        group = SupervisionGroup.objects.get(name="市“冬季行动”第六督导检查组")
+        inspector = self.people["inspector"]
+        wanan, yingji = self.units["万安镇"], self.units["县应急管理局"]
+        wanan_task = Task.objects.filter(campaign=self.campaign, lead_unit=wanan).order_by("code").first()
+        inspection = inspection_record(
+            group=group,
+            by=inspector,
+            kind=InspectionKind.ON_SITE,
+            date=self.day(-2),
+            summary="实地检查万安煤业“三堂一舍”和井下综采工作面,抽查县应急管理局隐患排查台账。",
+            units=[wanan, yingji],
+            tasks=[wanan_task] if wanan_task else [],
+            findings=[
+                {"unit": wanan, "task": wanan_task, "text": "万安煤业宿舍消防通道堆放杂物,应急照明损坏2处。"},
+                {"unit": yingji, "text": "隐患排查台账未按周更新,11月第3周缺报。"},
+            ],
+        )
+        first, second = inspection.findings.order_by("id")
+        order = order_issue(
+            group=group,
+            by=inspector,
+            unit=wanan,
+            problem=first.text,
+            requirement="立即清理消防通道,更换损坏的应急照明,整改情况附照片反馈。",
+            deadline=self.day(5),
+            urgency=Urgency.YELLOW,
+            finding=first,
+        )
+        order_acknowledge(order=order, by=self.people["wanan"])
+        order_issue(
+            group=group,
+            by=inspector,
+            unit=yingji,
+            problem=second.text,
+            requirement="补齐缺报台账,建立每周五更新制度。",
+            deadline=self.day(3),
+            finding=second,
         )
 
     # ---- tasks ----

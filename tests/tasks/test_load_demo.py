@@ -223,3 +223,12 @@ def test_wanan_has_overdue_and_due_soon_work_today(campaign):
     )
     assert any(overdue for overdue, _ in flags)
     assert any(due_soon for _, due_soon in flags)
+
+
+def test_the_city_group_has_inspected_and_issued_two_orders(campaign):
+    from supervision.models import Inspection, OrderStatus, SupervisionOrder
+
+    assert Inspection.objects.filter(group__name="市“冬季行动”第六督导检查组").count() == 1
+    orders = SupervisionOrder.objects.order_by("sequence")
+    assert [order.number for order in orders] == [f"临督〔{timezone.localdate().year}〕{n}号" for n in (1, 2)]
+    assert [order.status for order in orders] == [OrderStatus.ACKNOWLEDGED, OrderStatus.ISSUED]
