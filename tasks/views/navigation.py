@@ -23,17 +23,11 @@ def campaign_switch(request):
 
 
 @login_required
-def supervision_placeholder(request):
-    return render(request, "tasks/placeholder.html", {"area": "supervision"})
-
-
-@login_required
 def notifications_placeholder(request):
     return render(request, "tasks/placeholder.html", {"area": "notifications"})
 
 
 urlpatterns = [
     path("campaign/", campaign_switch, name="campaign-switch"),
-    path("supervision/", supervision_placeholder, name="supervision"),
     path("notifications/", notifications_placeholder, name="notifications"),
 ]
