@@ -11,7 +11,15 @@ from tasks.models import REGION_KINDS
 from tasks.selectors import access_for, special_actions_visible_to
 
 from . import services
-from .models import Finding, Inspection, OrderEvent, OrderSequence, SupervisionGroup, SupervisionOrder
+from .models import (
+    Card,
+    Finding,
+    Inspection,
+    OrderEvent,
+    OrderSequence,
+    SupervisionGroup,
+    SupervisionOrder,
+)
 
 
 @admin.register(SupervisionGroup)
@@ -156,3 +164,17 @@ class OrderEventAdmin(ReadOnlyAdmin):
 class OrderSequenceAdmin(ReadOnlyAdmin):
     list_display = ["group", "year", "last"]
     list_select_related = ["group"]
+
+
+# ---- Red and yellow cards: proposed by supervision.cards, decided through the API and pages. ------------
+
+
+@admin.register(Card)
+class CardAdmin(ReadOnlyAdmin):
+    list_display = ["unit", "kind", "status", "proposed_on", "overdue_tasks", "overdue_orders", "decided_by"]
+    list_filter = ["kind", "status"]
+    search_fields = ["unit__name", "decision_reason", "lift_reason"]
+    list_select_related = ["unit", "decided_by__unit"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit_q(request.user, "unit__"))

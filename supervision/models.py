@@ -236,3 +236,100 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order} {self.get_kind_display()}"
+
+
+# ---- Red and yellow cards (红黄牌) -------------------------------------------------------------------
+
+
+class CardKind(models.TextChoices):
+    YELLOW = "yellow", _("黄牌")
+    RED = "red", _("红牌")
+
+
+class CardStatus(models.TextChoices):
+    PROPOSED = "proposed", _("系统提议")
+    ISSUED = "issued", _("已亮牌")
+    DISMISSED = "dismissed", _("不予亮牌")
+    LIFTED = "lifted", _("已撤牌")
+
+
+# A card in these states stands against its unit: one of each kind at a time.
+OPEN_CARD_STATUSES = (CardStatus.PROPOSED, CardStatus.ISSUED)
+
+
+class Card(models.Model):
+    """红黄牌: proposed by the system (supervision.cards.cards_propose), then issued or dismissed by the
+    supervision office with a reason; an issued card stands until the office lifts it.
+
+    A yellow card answers for the overdue items whose deadline fell before `overdue_before`; a red card
+    escalates one yellow card that stood unresolved too long (`escalated_from`)."""
+
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="cards", verbose_name=_("单位"))
+    kind = models.CharField(_("类型"), max_length=8, choices=CardKind.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=CardStatus.choices, default=CardStatus.PROPOSED
+    )
+    proposed_on = models.DateField(_("提议日期"))
+    overdue_before = models.DateField(
+        _("计入期限早于"),
+        null=True,
+        blank=True,
+        help_text=_("黄牌:期限早于此日的逾期事项已计入。"),
+    )
+    overdue_tasks = models.PositiveIntegerField(_("逾期任务数"), default=0)
+    overdue_orders = models.PositiveIntegerField(_("逾期督办单数"), default=0)
+    escalated_from = models.OneToOneField(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="red_card",
+        verbose_name=_("升级自黄牌"),
+    )
+    decided_by = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("决定人")
+    )
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    lifted_by = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("撤牌人")
+    )
+    lifted_at = models.DateTimeField(_("撤牌时间"), null=True, blank=True)
+    lift_reason = models.TextField(_("撤牌理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("红黄牌")
+        verbose_name_plural = _("红黄牌")
+        ordering = ["-proposed_on", "-id"]
+        constraints = [
+            # Also what makes cards_propose idempotent: bulk_create(ignore_conflicts=True) skips a
+            # unit that already has an open card of the kind.
+            models.UniqueConstraint(
+                fields=["unit", "kind"],
+                condition=Q(status__in=["proposed", "issued"]),
+                name="card_one_open_per_unit_kind",
+                violation_error_message=_("该单位已有同类的待定或已亮出的牌。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="yellow", escalated_from__isnull=True)
+                | Q(kind="red", escalated_from__isnull=False),
+                name="card_red_escalates_a_yellow",
+                violation_error_message=_("红牌须由黄牌升级而来,黄牌不能由其他牌升级。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="proposed", decided_at__isnull=True)
+                | (~Q(status="proposed") & Q(decided_at__isnull=False)),
+                name="card_decided_at_iff_decided",
+                violation_error_message=_("只有已决定的牌才有决定时间。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="lifted", lifted_at__isnull=False)
+                | (~Q(status="lifted") & Q(lifted_at__isnull=True)),
+                name="card_lifted_at_iff_lifted",
+                violation_error_message=_("只有已撤牌的牌才有撤牌时间。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "status", "kind"], name="card_unit_status_kind")]
+
+    def __str__(self):
+        return f"{self.unit} {self.get_kind_display()}({self.get_status_display()})"

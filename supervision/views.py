@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from tasks.services import InvalidTransition
 
 from . import services
-from .models import OrderStatus, SupervisionOrder
+from .models import OrderStatus
 from .selectors import orders_visible_to
 
 

@@ -167,13 +167,15 @@ class SupervisionOrderViewSet(
     def _fresh(self, order: SupervisionOrder) -> SupervisionOrder:
         return self.get_queryset().get(pk=order.pk)
 
-    def _step(self, request, call):
-        """Lock the order, honour If-Match, run the service, answer with the updated order."""
+    def _step(self, request, call, body=None):
+        """Find the order (404 first), validate the body, lock the order, honour If-Match, run the
+        service, answer with the updated order."""
         order = self.get_object()
+        data = _valid(body, request) if body else {}
         with transaction.atomic():
             locked = self.get_queryset().select_for_update(of=("self",)).get(pk=order.pk)
             self.check_if_match(request, locked)
-            call(locked)
+            call(locked, data)
         return self.respond(self._fresh(order))
 
     @extend_schema(
@@ -196,7 +198,9 @@ class SupervisionOrderViewSet(
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        return self._step(request, lambda order: services.order_acknowledge(order=order, by=request.user))
+        return self._step(
+            request, lambda order, _data: services.order_acknowledge(order=order, by=request.user)
+        )
 
     @extend_schema(
         summary=_("反馈整改情况"),
@@ -207,10 +211,12 @@ class SupervisionOrderViewSet(
     )
     @action(detail=True, methods=["post"], url_path="report-rectification")
     def report_rectification(self, request, pk=None):
-        text = _valid(s.RectificationSerializer, request)["text"]
         return self._step(
             request,
-            lambda order: services.order_report_rectification(order=order, by=request.user, text=text),
+            lambda order, data: services.order_report_rectification(
+                order=order, by=request.user, text=data["text"]
+            ),
+            s.RectificationSerializer,
         )
 
     @extend_schema(
@@ -222,9 +228,12 @@ class SupervisionOrderViewSet(
     )
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
-        note = _valid(NoteSerializer, request).get("note", "")
         return self._step(
-            request, lambda order: services.order_verify(order=order, by=request.user, note=note)
+            request,
+            lambda order, data: services.order_verify(
+                order=order, by=request.user, note=data.get("note", "")
+            ),
+            NoteSerializer,
         )
 
     @extend_schema(
@@ -236,9 +245,10 @@ class SupervisionOrderViewSet(
     )
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request, pk=None):
-        reason = _valid(ReasonSerializer, request)["reason"]
         return self._step(
-            request, lambda order: services.order_return(order=order, by=request.user, reason=reason)
+            request,
+            lambda order, data: services.order_return(order=order, by=request.user, reason=data["reason"]),
+            ReasonSerializer,
         )
 
     @extend_schema(

@@ -1,7 +1,14 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from supervision.api.views import SupervisionGroupViewSet
+from supervision.api import dashboard
+from supervision.api.cards import CardViewSet
+from supervision.api.views import (
+    FindingViewSet,
+    InspectionViewSet,
+    SupervisionGroupViewSet,
+    SupervisionOrderViewSet,
+)
 
 from . import views
 
@@ -16,11 +23,18 @@ router.register("progress-reports", views.ProgressReportViewSet, basename="progr
 router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("extension-requests", views.ExtensionRequestViewSet, basename="extension-request")
 router.register("supervision-groups", SupervisionGroupViewSet, basename="supervision-group")
+router.register("inspections", InspectionViewSet, basename="inspection")
+router.register("findings", FindingViewSet, basename="finding")
+router.register("supervision-orders", SupervisionOrderViewSet, basename="supervision-order")
+router.register("cards", CardViewSet, basename="card")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
 
 app_name = "api"
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("auth/token/", views.PasswordTokenView.as_view(), name="auth-token"),
+    path("dashboard/summary/", dashboard.DashboardSummaryView.as_view(), name="dashboard-summary"),
+    path("dashboard/ranking/", dashboard.DashboardRankingView.as_view(), name="dashboard-ranking"),
+    path("dashboard/heatmap/", dashboard.DashboardHeatmapView.as_view(), name="dashboard-heatmap"),
     path("", include(router.urls)),
 ]

@@ -109,6 +109,8 @@ def _tiny_jpeg() -> bytes:
 @pytest.fixture
 def api_world(world, settings, media, in_process_app):
     """The `world` county, plus a row for every detail route to reach."""
+    from supervision.cards import Card, cards_propose
+    from supervision.services import inspection_record, order_issue
     from tasks import services
 
     settings.API_RATES = {scope: UNLIMITED for scope in ("token", "user", "anon", "login")}
@@ -127,6 +129,14 @@ def api_world(world, settings, media, in_process_app):
     )
     token, plain = services.token_create(user=official, by=official, name="schemathesis")
     spare, _plain = services.token_create(user=official, by=official, name="吊销用")
+    inspection = inspection_record(
+        group=w.group,
+        by=w.inspector,
+        kind="on_site",
+        date=days(0),
+        summary="实地检查万安镇煤矿",
+        findings=[{"unit": w.wanan, "task": task, "text": "井下通风记录缺失"}],
+    )
     return SimpleNamespace(
         token=plain,
         rows={
@@ -146,6 +156,18 @@ def api_world(world, settings, media, in_process_app):
             "campaigns": w.campaign.pk,
             "special-actions": w.safety.pk,
             "supervision-groups": w.group.pk,
+            "inspections": inspection.pk,
+            "findings": inspection.findings.get().pk,
+            "supervision-orders": order_issue(
+                group=w.group,
+                by=w.inspector,
+                unit=w.wanan,
+                problem="台账缺失",
+                requirement="补齐",
+                deadline=days(7),
+            ).pk,
+            # By then both of 万安镇's tasks are over 7 days overdue: the system proposes a yellow card.
+            "cards": cards_propose(today=days(30)) and Card.objects.get().pk,
             "tokens": token.pk,
             # Revoking the token the test signs in with would turn every later call into a 401.
             "tokens/{id}/revoke/": spare.pk,

@@ -1,0 +1,342 @@
+"""The dashboard's numbers (驾驶舱): where a campaign stands, how its units rank, where the overdue tasks are.
+
+Every figure is a database aggregate over the caller's scope (`access_for(user).task_q()`, the same rows
+as the task list), narrowed by the filters: a campaign, a special action, and a unit whose subtree to
+keep (`county`, `township`: tasks whose lead unit lies at or under it). Each function runs a fixed
+number of queries whatever the size of the campaign and returns plain dicts, for the API and the pages.
+
+Definitions (the flags are those of tasks/flags.py, on `today` in Asia/Shanghai):
+
+- completion rate: closed ÷ (tasks − cancelled);
+- on time: a closed task whose close-out was requested (the `close_requested` event on its timeline)
+  on or before its deadline day, Asia/Shanghai. When a close request was returned and asked again,
+  the last request counts: a task with any request after its deadline day is not on time. The deadline
+  is the current one (an approved extension moves it). Not the same as `closed_late`, which compares
+  the office's close-out, not the unit's request, with the deadline;
+- on-time rate: on time ÷ (closed + overdue): of the tasks that have come due, the share done in time;
+- report timeliness: of the tasks in progress, the share whose lead unit reported within the last
+  REPORT_INTERVAL_DAYS days: the tasks that `awaiting_report_q` would not list;
+- a rate whose denominator is 0 is None (nothing to measure yet);
+- orders: supervision orders not closed out, addressed to a unit in the caller's subtrees (and in the
+  `county` / `township` subtree); with a campaign or special action filter, only the orders that name
+  one of its tasks (an order names tasks, not campaigns).
+
+Every task row counts, parent tasks and their subtasks alike, as on the task list.
+"""
+
+import datetime
+import zoneinfo
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tasks.flags import DayNumber, behind_q, due_soon_q, overdue_q
+from tasks.models import EventKind, ProgressReport, Task, TaskEvent, TaskStatus, UnitKind
+from tasks.selectors import NOTHING, REPORT_INTERVAL_DAYS, access_for
+
+from .models import OrderStatus, SupervisionOrder
+from .selectors import order_overdue_q
+
+DEFAULT_RANKING_WEIGHTS = {"on_time_rate": 60, "timeliness": 25, "overdue_penalty": 3}
+
+
+# ---- Scope and filters -------------------------------------------------------------------------------
+
+
+def _subtree_q(units, field: str) -> Q:
+    return Q(*(Q(**{f"{field}__path__startswith": unit.path}) for unit in units if unit is not None))
+
+
+def scoped_tasks(user, *, campaign=None, special_action=None, county=None, township=None) -> QuerySet[Task]:
+    """The caller's tasks, narrowed by the filters (a campaign and a special action as rows or ids)."""
+    tasks = Task.objects.filter(access_for(user).task_q()).filter(_subtree_q((county, township), "lead_unit"))
+    if campaign is not None:
+        tasks = tasks.filter(campaign=campaign)
+    if special_action is not None:
+        tasks = tasks.filter(special_action=special_action)
+    return tasks.order_by()
+
+
+def scoped_orders(
+    user, *, campaign=None, special_action=None, county=None, township=None
+) -> QuerySet[SupervisionOrder]:
+    """Supervision orders addressed to a unit in the caller's subtrees (see the module's docstring)."""
+    access = access_for(user)
+    orders = SupervisionOrder.objects.all()
+    if not access.everything:
+        roots = access.roots()
+        orders = orders.filter(reduce(or_, (Q(unit__path__startswith=root) for root in roots), NOTHING))
+    orders = orders.filter(_subtree_q((county, township), "unit"))
+    if campaign is not None or special_action is not None:
+        named = SupervisionOrder.tasks.through.objects.filter(supervisionorder=OuterRef("pk"))
+        if campaign is not None:
+            named = named.filter(task__campaign=campaign)
+        if special_action is not None:
+            named = named.filter(task__special_action=special_action)
+        orders = orders.filter(Exists(named))
+    return orders.order_by()
+
+
+# ---- Conditions ---------------------------------------------------------------------------------------
+
+
+def _local_day(field: str) -> TruncDate:
+    return TruncDate(field, tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))
+
+
+def on_time_q() -> Q:
+    """Closed, with every close-out request made on or before the deadline day (Asia/Shanghai)."""
+    requests = TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.CLOSE_REQUESTED).annotate(
+        day=_local_day("at")
+    )
+    in_time = requests.filter(day__lte=OuterRef("deadline"))
+    late = requests.filter(day__gt=OuterRef("deadline"))
+    return Q(status=TaskStatus.CLOSED) & Exists(in_time) & ~Exists(late)
+
+
+def reported_in_time_q(today: datetime.date) -> Q:
+    """In progress and not awaiting a report (tasks.selectors.awaiting_report_q): the lead unit reported
+    within the last REPORT_INTERVAL_DAYS days, or has not yet reported and the task started less than
+    that long ago."""
+    last_allowed_day = today - datetime.timedelta(days=REPORT_INTERVAL_DAYS)
+    boundary = timezone.make_aware(
+        datetime.datetime.combine(last_allowed_day + datetime.timedelta(days=1), datetime.time.min)
+    )
+    lead_reports = ProgressReport.objects.filter(task=OuterRef("pk"), unit=OuterRef("lead_unit"))
+    recent = Exists(lead_reports.filter(submitted_at__gte=boundary))
+    new = ~Exists(lead_reports) & Q(start_date__gt=last_allowed_day)
+    return Q(status=TaskStatus.IN_PROGRESS) & (recent | new)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _task_figures(today: datetime.date) -> dict:
+    overdue = overdue_q(today)
+    return {
+        "tasks": Count("pk"),
+        "not_started": Count("pk", filter=Q(status=TaskStatus.NOT_STARTED)),
+        "in_progress": Count("pk", filter=Q(status=TaskStatus.IN_PROGRESS)),
+        "awaiting_close": Count("pk", filter=Q(status=TaskStatus.AWAITING_CLOSE)),
+        "closed": Count("pk", filter=Q(status=TaskStatus.CLOSED)),
+        "cancelled": Count("pk", filter=Q(status=TaskStatus.CANCELLED)),
+        "overdue": Count("pk", filter=overdue),
+        "on_time": Count("pk", filter=on_time_q()),
+        "overdue_days": Sum(
+            Value((today - datetime.date(1970, 1, 1)).days) - DayNumber("deadline"), filter=overdue
+        ),
+    }
+
+
+def _order_figures(today: datetime.date) -> dict:
+    return {
+        "open_orders": Count("pk", filter=~Q(status=OrderStatus.CLOSED)),
+        "overdue_orders": Count("pk", filter=order_overdue_q(today)),
+    }
+
+
+# ---- Summary ------------------------------------------------------------------------------------------
+
+
+def summary(
+    user,
+    *,
+    campaign=None,
+    special_action=None,
+    county=None,
+    township=None,
+    today: datetime.date | None = None,
+) -> dict:
+    """Where the campaign stands: counts by status and flag, the two rates, open and overdue orders.
+
+    Two queries: one aggregate over the tasks, one over the orders.
+    """
+    today = today or timezone.localdate()
+    filters = {"campaign": campaign, "special_action": special_action, "county": county, "township": township}
+    figures = scoped_tasks(user, **filters).aggregate(
+        **_task_figures(today),
+        due_soon=Count("pk", filter=due_soon_q(today)),
+        behind=Count("pk", filter=behind_q(today)),
+    )
+    figures["overdue_days"] = figures["overdue_days"] or 0
+    orders = scoped_orders(user, **filters).aggregate(**_order_figures(today))
+    return {
+        "today": today,
+        **figures,
+        **orders,
+        "completion_rate": _rate(figures["closed"], figures["tasks"] - figures["cancelled"]),
+        "on_time_rate": _rate(figures["on_time"], figures["closed"] + figures["overdue"]),
+    }
+
+
+# ---- Ranking ------------------------------------------------------------------------------------------
+
+
+def ranking_weights() -> dict[str, float]:
+    return {**DEFAULT_RANKING_WEIGHTS, **getattr(settings, "RANKING_WEIGHTS", {})}
+
+
+def ranking_formula(weights: dict | None = None) -> str:
+    w = weights or ranking_weights()
+    return _("得分 = %(a)s × 按期完成率 + %(b)s × 填报及时率 − %(c)s × 逾期任务数") % {
+        "a": w["on_time_rate"],
+        "b": w["timeliness"],
+        "c": w["overdue_penalty"],
+    }
+
+
+def _score(row: dict, weights: dict) -> float:
+    # A rate with nothing to measure yet counts in full: no task has come due, so none was late.
+    on_time = 1 if row["on_time_rate"] is None else row["on_time_rate"] / 100
+    timeliness = 1 if row["timeliness"] is None else row["timeliness"] / 100
+    score = (
+        weights["on_time_rate"] * on_time
+        + weights["timeliness"] * timeliness
+        - weights["overdue_penalty"] * row["overdue"]
+    )
+    return round(score, 2)
+
+
+def ranking(
+    user,
+    *,
+    campaign=None,
+    special_action=None,
+    county=None,
+    township=None,
+    today: datetime.date | None = None,
+) -> dict:
+    """Units that lead tasks in scope, ranked within their kind (departments, townships … apart).
+
+    Per unit: tasks, closed, overdue, days overdue (the sum over its overdue tasks of today − deadline),
+    the on-time rate, the report timeliness, its open and overdue supervision orders, and a score:
+
+        score = RANKING_WEIGHTS["on_time_rate"] × on-time rate
+              + RANKING_WEIGHTS["timeliness"] × report timeliness
+              − RANKING_WEIGHTS["overdue_penalty"] × overdue tasks
+
+    with the rates as shares (0–1); a rate with nothing to measure (no task come due, none in progress)
+    counts as 1. By default 60, 25 and 3: a unit with everything on time and reported scores 85, and
+    each overdue task costs 3 points. Rank 1 is the highest score; ties go to fewer overdue tasks,
+    then to the name. The weights and the formula come back with the rows, for the page to print.
+
+    Two queries: the tasks grouped by lead unit, the orders grouped by unit.
+    """
+    today = today or timezone.localdate()
+    filters = {"campaign": campaign, "special_action": special_action, "county": county, "township": township}
+    weights = ranking_weights()
+    rows = (
+        scoped_tasks(user, **filters)
+        .values("lead_unit", "lead_unit__name", "lead_unit__kind")
+        .annotate(**_task_figures(today), reported=Count("pk", filter=reported_in_time_q(today)))
+    )
+    orders = {
+        row["unit"]: row
+        for row in scoped_orders(user, **filters).values("unit").annotate(**_order_figures(today))
+    }
+    groups: dict[str, list[dict]] = {}
+    for row in rows:
+        unit_orders = orders.get(row["lead_unit"], {})
+        item = {
+            "unit": row["lead_unit"],
+            "name": row["lead_unit__name"],
+            "kind": row["lead_unit__kind"],
+            "tasks": row["tasks"],
+            "closed": row["closed"],
+            "cancelled": row["cancelled"],
+            "in_progress": row["in_progress"],
+            "overdue": row["overdue"],
+            "overdue_days": row["overdue_days"] or 0,
+            "on_time": row["on_time"],
+            "on_time_rate": _rate(row["on_time"], row["closed"] + row["overdue"]),
+            "reported": row["reported"],
+            "timeliness": _rate(row["reported"], row["in_progress"]),
+            "open_orders": unit_orders.get("open_orders", 0),
+            "overdue_orders": unit_orders.get("overdue_orders", 0),
+        }
+        item["score"] = _score(item, weights)
+        groups.setdefault(item["kind"], []).append(item)
+    ranked = []
+    for kind in UnitKind.values:
+        members = groups.get(kind)
+        if not members:
+            continue
+        members.sort(key=lambda r: (-r["score"], r["overdue"], r["name"], r["unit"]))
+        for position, item in enumerate(members, start=1):
+            item["rank"] = position
+        ranked.append({"kind": kind, "label": str(UnitKind(kind).label), "rows": members})
+    return {"today": today, "weights": weights, "formula": ranking_formula(weights), "groups": ranked}
+
+
+# ---- Heat map -----------------------------------------------------------------------------------------
+
+
+def heatmap(
+    user,
+    *,
+    campaign=None,
+    special_action=None,
+    county=None,
+    township=None,
+    today: datetime.date | None = None,
+) -> dict:
+    """Overdue tasks by lead unit (rows) and special action (columns), with the labels and totals.
+
+    Rows are the units that lead tasks in scope, columns the special actions that have tasks in scope
+    (a zero where a unit has none overdue). One query: the tasks grouped by unit and special action.
+    """
+    today = today or timezone.localdate()
+    cells = list(
+        scoped_tasks(user, campaign=campaign, special_action=special_action, county=county, township=township)
+        .values(
+            "lead_unit",
+            "lead_unit__name",
+            "lead_unit__kind",
+            "lead_unit__sort_order",
+            "special_action",
+            "special_action__name",
+            "special_action__campaign",
+            "special_action__sort_order",
+        )
+        .annotate(overdue=Count("pk", filter=overdue_q(today)))
+    )
+    kind_order = {kind: i for i, kind in enumerate(UnitKind.values)}
+    units = sorted(
+        {
+            (c["lead_unit"], c["lead_unit__name"], c["lead_unit__kind"], c["lead_unit__sort_order"])
+            for c in cells
+        },
+        key=lambda u: (kind_order.get(u[2], len(kind_order)), u[3], u[1], u[0]),
+    )
+    actions = sorted(
+        {
+            (
+                c["special_action"],
+                c["special_action__name"],
+                c["special_action__campaign"],
+                c["special_action__sort_order"],
+            )
+            for c in cells
+        },
+        key=lambda a: (a[2], a[3], a[0]),
+    )
+    row_of = {u[0]: i for i, u in enumerate(units)}
+    column_of = {a[0]: j for j, a in enumerate(actions)}
+    matrix = [[0] * len(actions) for _unit in units]
+    for c in cells:
+        matrix[row_of[c["lead_unit"]]][column_of[c["special_action"]]] += c["overdue"]
+    return {
+        "today": today,
+        "units": [{"id": u[0], "name": u[1], "kind": u[2]} for u in units],
+        "special_actions": [{"id": a[0], "name": a[1], "campaign": a[2]} for a in actions],
+        "overdue": matrix,
+        "unit_totals": [sum(row) for row in matrix],
+        "special_action_totals": [sum(row[j] for row in matrix) for j in range(len(actions))],
+        "total": sum(sum(row) for row in matrix),
+    }
