@@ -232,12 +232,31 @@ def _headline(user, campaign, today) -> list[dict]:
 HEADLINE_ROLES = (Role.LEADER, Role.INSPECTOR, Role.OFFICE, Role.READONLY)
 
 
+def _my_open_orders(user) -> list:
+    """督办单 addressed to my unit that are not closed yet: the unit acts on them from here."""
+    from supervision.models import OrderStatus, SupervisionOrder
+
+    if user.unit_id is None:
+        return []
+    return list(
+        SupervisionOrder.objects.filter(unit=user.unit_id)
+        .exclude(status=OrderStatus.CLOSED)
+        .select_related("group")
+        .order_by("deadline", "id")[:20]
+    )
+
+
 @login_required
 def home(request):
     user = request.user
     today = timezone.localdate()
     campaign = current_campaign(request)
-    context = {"nav_section": "workspace", "today": today, "campaign": campaign}
+    context = {
+        "nav_section": "workspace",
+        "today": today,
+        "campaign": campaign,
+        "my_orders": _my_open_orders(user),
+    }
     if campaign is not None:
         my_sections = _my_sections(user, campaign, today)
         has_own_tasks = any(section["count"] for section in my_sections)

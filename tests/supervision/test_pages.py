@@ -79,3 +79,19 @@ def test_the_printable_order_follows_the_official_layout(client, world, order):
     assert "#c8161d" in page  # the red masthead and rule
     assert world.wanan.full_name in page
     assert "立即清理并反馈照片" in page
+
+
+def test_the_units_open_orders_show_on_its_workspace(client, world, order):
+    client.force_login(world.wanan_official)
+    page = client.get("/").content.decode()
+    assert 'data-section="orders"' in page and order.number in page
+    client.force_login(world.shanmu_official)
+    assert order.number not in client.get("/").content.decode()
+
+
+def test_a_closed_order_leaves_the_workspace(client, world, order):
+    services.order_acknowledge(order=order, by=world.wanan_official)
+    services.order_report_rectification(order=order, by=world.wanan_official, text="已整改")
+    services.order_verify(order=order, by=world.inspector)
+    client.force_login(world.wanan_official)
+    assert order.number not in client.get("/").content.decode()
