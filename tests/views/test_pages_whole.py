@@ -71,6 +71,7 @@ def pages(world):
         (office, "/office/tasks/new/"),
         (office, f"/office/tasks/{task.pk}/edit/"),
         (office, "/supervision/"),
+        (world.office, "/supervision/dashboard/"),
         (official, "/notifications/"),
     ]
 

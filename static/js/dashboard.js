@@ -1,0 +1,107 @@
+/* 驾驶舱 (supervision/dashboard_views.py): draws the status bar chart and the overdue heat map with the
+   vendored ECharts, from the JSON the page renders with json_script ("dashboard-data"). */
+(function () {
+  "use strict";
+  var source = document.getElementById("dashboard-data");
+  if (!source || !window.echarts) { return; }
+  var data = JSON.parse(source.textContent);
+  var theme = data.screen ? "dark" : null;
+  var background = data.screen ? "transparent" : null;
+  var fontSize = data.screen ? 16 : 12;
+  var charts = [];
+
+  function init(id) {
+    var element = document.getElementById(id);
+    if (!element) { return null; }
+    var chart = window.echarts.init(element, theme, { renderer: "canvas" });
+    charts.push(chart);
+    return chart;
+  }
+
+  // ---- Tasks by status: a bar per status, a click opens the task list behind it ----
+  var status = init("chart-status");
+  if (status) {
+    status.setOption({
+      backgroundColor: background,
+      animation: !data.screen,
+      grid: { left: 8, right: 8, top: 24, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: data.status.labels, axisLabel: { fontSize: fontSize, interval: 0 } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: fontSize } },
+      series: [{
+        name: data.status.name,
+        type: "bar",
+        data: data.status.values,
+        label: { show: true, position: "top", fontSize: fontSize },
+        itemStyle: {
+          color: function (p) { return ["#6c757d", "#0d6efd", "#b86e00", "#198754", "#adb5bd"][p.dataIndex % 5]; }
+        }
+      }]
+    });
+    status.on("click", function (p) { window.location.href = data.status.urls[p.dataIndex]; });
+  }
+
+  // ---- Overdue tasks: lead units (rows) × special actions (columns) ----
+  var h = data.heatmap;
+  var heatElement = document.getElementById("chart-heatmap");
+  if (heatElement) {
+    // One row per unit: grow with the units so that their names stay readable.
+    var rowHeight = data.screen ? 20 : 26;
+    heatElement.style.height = Math.max(heatElement.clientHeight, h.units.length * rowHeight + 190) + "px";
+  }
+  var heat = init("chart-heatmap");
+  if (heat) {
+    var cells = [];
+    var max = 0;
+    h.overdue.forEach(function (row, y) {
+      row.forEach(function (value, x) {
+        cells.push([x, y, value]);
+        if (value > max) { max = value; }
+      });
+    });
+    var narrow = heat.getWidth() < 500;
+    // Column names are long (…专项行动): slant them once they no longer fit side by side.
+    var slant = narrow || heat.getWidth() / Math.max(h.special_actions.length, 1) < 110;
+    heat.setOption({
+      backgroundColor: background,
+      animation: !data.screen,
+      title: h.units.length ? undefined : {
+        text: h.empty, left: "center", top: "middle", textStyle: { fontSize: fontSize, fontWeight: "normal" }
+      },
+      tooltip: {
+        position: "top",
+        formatter: function (p) {
+          return h.units[p.value[1]].name + " · " + h.special_actions[p.value[0]].name + "<br>" + h.name + ": " + p.value[2];
+        }
+      },
+      grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
+      xAxis: {
+        type: "category",
+        data: h.special_actions.map(function (a) { return a.name; }),
+        splitArea: { show: !data.screen },
+        axisLabel: { fontSize: data.screen ? 13 : fontSize, interval: 0, rotate: slant ? 40 : 0, width: slant ? 120 : 140, overflow: "truncate" }
+      },
+      yAxis: {
+        type: "category",
+        data: h.units.map(function (u) { return u.name; }),
+        inverse: true,
+        splitArea: { show: !data.screen },
+        axisLabel: { fontSize: data.screen ? 13 : fontSize, width: narrow ? 80 : 160, overflow: "truncate" }
+      },
+      visualMap: {
+        min: 0, max: Math.max(max, 1), calculable: true, orient: "horizontal", left: "center", bottom: 0,
+        itemHeight: narrow ? 120 : 200, textStyle: { fontSize: fontSize },
+        inRange: { color: [data.screen ? "#172a4a" : "#f8f9fa", "#f4b183", "#c8161d"] }
+      },
+      series: [{
+        name: h.name,
+        type: "heatmap",
+        data: cells,
+        label: { show: true, fontSize: fontSize, formatter: function (p) { return p.value[2] ? String(p.value[2]) : ""; } },
+        emphasis: { itemStyle: { shadowBlur: 8, shadowColor: "rgba(0,0,0,.4)" } }
+      }]
+    });
+  }
+
+  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
+})();
