@@ -16,16 +16,15 @@ every morning for the same items.
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.models import RUNNING_STATUSES, Person, Role, Task, Unit
+from tasks.models import RUNNING_STATUSES, Person, Task, Unit
 from tasks.selectors import access_for
-from tasks.services import InvalidTransition
+from tasks.services import InvalidTransition, require_office_for, require_text
 
 from .models import OPEN_CARD_STATUSES, Card, CardKind, CardStatus, OrderStatus, SupervisionOrder
 
@@ -129,14 +128,6 @@ def cards_propose(*, today: datetime.date | None = None) -> int:
 # ---- Decisions ----------------------------------------------------------------------------------------
 
 
-def _require_office(by: Person, unit: Unit, action: str) -> None:
-    if by.is_superuser:
-        return
-    access = access_for(by)
-    if by.role != Role.OFFICE or access.region is None or not unit.path.startswith(access.region.path):
-        raise PermissionDenied(_("只有本地区的督查室可以%(action)s。") % {"action": action})
-
-
 def _require_card_status(card: Card, allowed, action: str) -> None:
     if card.status not in allowed:
         raise InvalidTransition(
@@ -145,25 +136,18 @@ def _require_card_status(card: Card, allowed, action: str) -> None:
         )
 
 
-def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("请填写理由。")})
-    return reason
-
-
 def _locked_card(card: Card) -> Card:
     return Card.objects.select_for_update().select_related("unit").get(pk=card.pk)
 
 
 def _decide(card: Card, by: Person, reason: str, status: str, action: str) -> Card:
     card = _locked_card(card)
-    _require_office(by, card.unit, action)
+    require_office_for(by, card.unit, action)
     _require_card_status(card, [CardStatus.PROPOSED], action)
     card.status = status
     card.decided_by = by
     card.decided_at = timezone.now()
-    card.decision_reason = _require_reason(reason)
+    card.decision_reason = require_text(reason, "reason", _("理由"))
     card.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     return card
 
@@ -184,12 +168,12 @@ def card_dismiss(*, card: Card, by: Person, reason: str) -> Card:
 def card_lift(*, card: Card, by: Person, reason: str) -> Card:
     """撤牌: the unit has put things right; the card no longer stands."""
     card = _locked_card(card)
-    _require_office(by, card.unit, _("撤牌"))
+    require_office_for(by, card.unit, _("撤牌"))
     _require_card_status(card, [CardStatus.ISSUED], _("撤牌"))
     card.status = CardStatus.LIFTED
     card.lifted_by = by
     card.lifted_at = timezone.now()
-    card.lift_reason = _require_reason(reason)
+    card.lift_reason = require_text(reason, "reason", _("理由"))
     card.save(update_fields=["status", "lifted_by", "lifted_at", "lift_reason"])
     return card
 

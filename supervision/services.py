@@ -8,8 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks.models import EventKind, Person, Role, SpecialAction, TaskEvent, Unit
-from tasks.selectors import access_for
-from tasks.services import InvalidTransition
+from tasks.services import InvalidTransition, require_office_for, require_text
 
 from .models import (
     Finding,
@@ -25,14 +24,6 @@ from .models import (
 )
 
 
-def _require_office(by: Person, unit: Unit) -> None:
-    access = access_for(by)
-    if by.is_superuser:
-        return
-    if by.role != Role.OFFICE or access.region is None or not unit.path.startswith(access.region.path):
-        raise PermissionDenied(_("只有本地区的督查室可以组建和调整督导检查组。"))
-
-
 @transaction.atomic
 def group_create(
     *,
@@ -46,7 +37,7 @@ def group_create(
     order_prefix: str = "",
 ) -> SupervisionGroup:
     """Form a supervision group: the city's numbered groups, or a county's 两办 groups."""
-    _require_office(by, issuing_unit)
+    require_office_for(by, issuing_unit, _("组建和调整督导检查组"))
     if not issuing_unit.is_region:
         raise ValidationError({"issuing_unit": _("督导检查组只能由省、市或县派出。")})
     scope_units = list(scope_units)
@@ -74,7 +65,7 @@ def group_create(
 
 @transaction.atomic
 def group_set_members(*, group: SupervisionGroup, by: Person, members: Iterable[Person]) -> SupervisionGroup:
-    _require_office(by, group.issuing_unit)
+    require_office_for(by, group.issuing_unit, _("组建和调整督导检查组"))
     # The group's leader stays a member: membership is what lets them read the group's scope.
     group.members.set(list(dict.fromkeys([*([group.leader] if group.leader else []), *members])))
     return group
@@ -246,9 +237,7 @@ def order_report_rectification(*, order: SupervisionOrder, by: Person, text: str
     order = _locked_order(order)
     _require_addressee(by, order, _("反馈整改情况"))
     _require_order_status(order, [OrderStatus.ACKNOWLEDGED], _("反馈整改"))
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": _("请填写整改情况。")})
+    text = require_text(text, "text", _("整改情况"))
     order.status = OrderStatus.RECTIFIED
     order.rectification = text
     order.returned = False
@@ -277,9 +266,7 @@ def order_return(*, order: SupervisionOrder, by: Person, reason: str) -> Supervi
     order = _locked_order(order)
     _require_member(by, order.group, _("退回整改"))
     _require_order_status(order, [OrderStatus.RECTIFIED], _("退回"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("请填写退回理由。")})
+    reason = require_text(reason, "reason", _("退回理由"))
     order.status = OrderStatus.ACKNOWLEDGED
     order.returned = True
     order.save()

@@ -67,7 +67,7 @@ def _in_region_of(user: Person, unit: Unit) -> bool:
     return access.everything or (access.region is not None and unit.path.startswith(access.region.path))
 
 
-def _require_office_for(user: Person, unit: Unit, action: str) -> None:
+def require_office_for(user: Person, unit: Unit, action: str) -> None:
     if user.is_superuser:
         return
     if user.role != Role.OFFICE or not _in_region_of(user, unit):
@@ -86,7 +86,7 @@ def _require_member_of(user: Person, task: Task, action: str, *, cooperating: bo
     raise PermissionDenied(_("只有该任务的%(who)s可以%(action)s。") % {"who": who, "action": action})
 
 
-def _require_text(value: str, field: str, label: str) -> str:
+def require_text(value: str, field: str, label: str) -> str:
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: _("请填写%(label)s。") % {"label": label}})
@@ -140,7 +140,7 @@ def unit_create(
         if parent is None and not by.is_superuser:
             raise PermissionDenied(_("只有超级管理员可以新建顶级单位。"))
         if parent is not None:
-            _require_office_for(by, parent, _("新建单位"))
+            require_office_for(by, parent, _("新建单位"))
     if kind not in UnitKind.values:
         raise ValidationError({"kind": _("未知的单位类型:%(kind)s。") % {"kind": kind}})
     if parent is None and kind not in REGION_KINDS:
@@ -180,7 +180,7 @@ def person_create(
         if unit is None and not by.is_superuser:
             raise ValidationError({"unit": _("请选择人员所在单位。")})
         if unit is not None:
-            _require_office_for(by, unit, _("新建人员"))
+            require_office_for(by, unit, _("新建人员"))
     if role not in Role.values:
         raise ValidationError({"role": _("未知的角色:%(role)s。") % {"role": role}})
     person = Person(
@@ -206,7 +206,7 @@ def leader_charge_add(
     *, by: Person | None, leader: Person, unit: Unit, kind: str = ChargeKind.IN_CHARGE
 ) -> LeaderCharge:
     if by is not None:
-        _require_office_for(by, unit, _("设定分管/包联关系"))
+        require_office_for(by, unit, _("设定分管/包联关系"))
     if leader.role != Role.LEADER:
         raise ValidationError({"leader": _("只有领导可以分管或包联单位。")})
     charge = LeaderCharge(leader=leader, unit=unit, kind=kind)
@@ -222,7 +222,7 @@ def leader_charge_add(
 def campaign_create(
     *, owner: Unit, name: str, code: str, start_date: datetime.date, end_date: datetime.date, by: Person
 ) -> Campaign:
-    _require_office_for(by, owner, _("发起冬季行动"))
+    require_office_for(by, owner, _("发起冬季行动"))
     if owner.kind not in (UnitKind.CITY, UnitKind.COUNTY, UnitKind.PROVINCE):
         raise ValidationError({"owner": _("冬季行动只能由省、市或县组织。")})
     campaign = Campaign(
@@ -245,7 +245,7 @@ def special_action_create(
     task_force: Iterable[Person] = (),
     sort_order: int = 0,
 ) -> SpecialAction:
-    _require_office_for(by, campaign.owner, _("设立专项行动"))
+    require_office_for(by, campaign.owner, _("设立专项行动"))
     special_action = SpecialAction(
         campaign=campaign,
         name=name.strip(),
@@ -275,7 +275,7 @@ def special_action_update(*, special_action: SpecialAction, by: Person, **change
     special_action = (
         SpecialAction.objects.select_for_update().select_related("campaign__owner").get(pk=special_action.pk)
     )
-    _require_office_for(by, special_action.campaign.owner, _("修改专项行动"))
+    require_office_for(by, special_action.campaign.owner, _("修改专项行动"))
     task_force = changes.pop("task_force", None)
     if "name" in changes:
         changes["name"] = (changes["name"] or "").strip()
@@ -346,7 +346,7 @@ def task_create(
     priority: int = Priority.NORMAL,
     parent: Task | None = None,
 ) -> Task:
-    _require_office_for(by, campaign.owner, _("下达任务"))
+    require_office_for(by, campaign.owner, _("下达任务"))
     if special_action.campaign_id != campaign.pk:
         raise ValidationError({"special_action": _("专项行动不属于这次冬季行动。")})
     if parent is not None and parent.campaign_id != campaign.pk:
@@ -396,7 +396,7 @@ def task_update(
 ) -> Task:
     """Change what a task says (not who owns it, nor its dates: see task_assign and extensions)."""
     task = _locked(task)
-    _require_office_for(by, task.lead_unit, _("修改任务"))
+    require_office_for(by, task.lead_unit, _("修改任务"))
     _require_status(task, OPEN_STATUSES, _("修改"))
     changes = {
         name: value
@@ -431,7 +431,7 @@ def task_assign(
 ) -> Task:
     """Change who is responsible: lead unit, cooperating units, responsible leader."""
     task = _locked(task)
-    _require_office_for(by, task.lead_unit, _("调整任务责任"))
+    require_office_for(by, task.lead_unit, _("调整任务责任"))
     _require_status(task, OPEN_STATUSES, _("调整责任"))
     current_cooperating = list(Unit.objects.filter(cooperations__task=task).order_by("pk"))
     before = {
@@ -510,7 +510,7 @@ def progress_report(
         task=task,
         unit=by.unit,
         percent=percent,
-        done=_require_text(done, "done", _("已完成工作")),
+        done=require_text(done, "done", _("已完成工作")),
         problems=(problems or "").strip(),
         next_steps=(next_steps or "").strip(),
         submitted_by=by,
@@ -576,7 +576,7 @@ def milestone_add(*, task: Task, by: Person, title: str, due_date: datetime.date
         raise ValidationError(
             {"due_date": _("节点时限不能早于任务开始日期(%(start)s)。") % {"start": task.start_date}}
         )
-    milestone = Milestone(task=task, title=_require_text(title, "title", _("节点名称")), due_date=due_date)
+    milestone = Milestone(task=task, title=require_text(title, "title", _("节点名称")), due_date=due_date)
     milestone.full_clean()
     milestone.save()
     task.save(update_fields=["updated_at"])
@@ -667,7 +667,7 @@ def task_request_close(*, task: Task, by: Person, note: str = "") -> Task:
 def task_close(*, task: Task, by: Person, note: str = "") -> Task:
     """销号: the supervision office confirms the task is done."""
     task = _locked(task)
-    _require_office_for(by, task.lead_unit, _("销号"))
+    require_office_for(by, task.lead_unit, _("销号"))
     _require_status(task, [TaskStatus.AWAITING_CLOSE], _("销号"))
     before = _snapshot(task, "status")
     task.status = TaskStatus.CLOSED
@@ -690,9 +690,9 @@ def task_close(*, task: Task, by: Person, note: str = "") -> Task:
 def task_return(*, task: Task, by: Person, reason: str) -> Task:
     """The office sends a close request back; the task carries a `returned` mark until the next request."""
     task = _locked(task)
-    _require_office_for(by, task.lead_unit, _("退回销号申请"))
+    require_office_for(by, task.lead_unit, _("退回销号申请"))
     _require_status(task, [TaskStatus.AWAITING_CLOSE], _("退回"))
-    reason = _require_text(reason, "reason", _("退回理由"))
+    reason = require_text(reason, "reason", _("退回理由"))
     before = _snapshot(task, "status", "returned")
     task.status = TaskStatus.IN_PROGRESS
     task.returned = True
@@ -707,9 +707,9 @@ def task_return(*, task: Task, by: Person, reason: str) -> Task:
 def task_cancel(*, task: Task, by: Person, reason: str) -> Task:
     """撤销: the office withdraws a task that is still open."""
     task = _locked(task)
-    _require_office_for(by, task.lead_unit, _("撤销任务"))
+    require_office_for(by, task.lead_unit, _("撤销任务"))
     _require_status(task, OPEN_STATUSES, _("撤销"))
-    reason = _require_text(reason, "reason", _("撤销理由"))
+    reason = require_text(reason, "reason", _("撤销理由"))
     before = _snapshot(task, "status")
     task.status = TaskStatus.CANCELLED
     task.save()
@@ -735,7 +735,7 @@ def extension_request(
     task = _locked(task)
     _require_member_of(by, task, _("申请延期"))
     _require_status(task, RUNNING_STATUSES, _("申请延期"))
-    reason = _require_text(reason, "reason", _("延期理由"))
+    reason = require_text(reason, "reason", _("延期理由"))
     if new_deadline <= task.deadline:
         raise ValidationError(
             {"new_deadline": _("申请的新时限必须晚于当前时限(%(deadline)s)。") % {"deadline": task.deadline}}
@@ -767,14 +767,14 @@ def extension_decide(
     # Lock the task before the request, in the same order as every other service (no deadlock with task_cancel).
     task = _locked(extension.task)
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
-    _require_office_for(by, task.lead_unit, _("审批延期申请"))
+    require_office_for(by, task.lead_unit, _("审批延期申请"))
     if extension.status != ExtensionStatus.PENDING:
         raise InvalidTransition(
             _("该延期申请已经审批过了(%(status)s)。") % {"status": extension.get_status_display()}
         )
     reason = (reason or "").strip()
     if not approve:
-        reason = _require_text(reason, "reason", _("驳回理由"))
+        reason = require_text(reason, "reason", _("驳回理由"))
     else:
         _require_status(task, RUNNING_STATUSES, _("延期"))
     extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
@@ -805,7 +805,7 @@ def instruction_write(*, task: Task, by: Person, text: str) -> Instruction:
     if by.role != Role.LEADER or not _in_region_of(by, task.lead_unit):
         raise PermissionDenied(_("只有本地区的领导可以作出批示。"))
     task = _locked(task)
-    instruction = Instruction(task=task, leader=by, text=_require_text(text, "text", _("批示内容")))
+    instruction = Instruction(task=task, leader=by, text=require_text(text, "text", _("批示内容")))
     instruction.full_clean()
     instruction.save()
     task.save(update_fields=["updated_at"])
@@ -835,7 +835,7 @@ def _require_token_holder_or_office(by: Person, holder: Person, action: str) -> 
         return
     if holder.unit_id is None:
         raise PermissionDenied(_("只有超级管理员可以%(action)s。") % {"action": action})
-    _require_office_for(by, holder.unit, action)
+    require_office_for(by, holder.unit, action)
 
 
 @transaction.atomic
@@ -854,7 +854,7 @@ def token_create(
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
-        name=_require_text(name, "name", _("令牌名称")),
+        name=require_text(name, "name", _("令牌名称")),
         prefix=plain[: len(TOKEN_PREFIX) + 6],
         digest=token_digest(plain),
         read_only=read_only or user.role == Role.READONLY,

@@ -73,7 +73,7 @@ class TaskPermissions:
         acts_for_unit = user.role in (Role.UNIT_OFFICIAL, Role.OFFICE) and user.unit_id is not None
         lead = acts_for_unit and user.unit_id == task.lead_unit_id
         cooperating = acts_for_unit and user.unit_id in cooperating_unit_ids
-        office = _passes(services._require_office_for, user, task.lead_unit, "")
+        office = _passes(services.require_office_for, user, task.lead_unit, "")
         # services._require_lead_or_office: the region's office (no superuser shortcut), or the lead unit
         office_in_region = user.role == Role.OFFICE and services._in_region_of(user, task.lead_unit)
         self.is_lead = lead
