@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models import Person, SpecialAction, Unit
+from tasks.models import Person, SpecialAction, Unit, attachment_path
 
 
 class SupervisionGroup(models.Model):
@@ -333,3 +333,117 @@ class Card(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.get_kind_display()}({self.get_status_display()})"
+
+
+# ---- Evidence: inspection photos and rectification files ------------------------------------------
+
+
+class SupervisionAttachment(models.Model):
+    """A photo or document taken on an inspection (现场照片), or sent with a rectification report
+    (整改佐证). Checked and copied like task evidence (tasks/evidence.py); stored under a random name."""
+
+    inspection = models.ForeignKey(
+        Inspection,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("督查记录"),
+    )
+    order = models.ForeignKey(
+        SupervisionOrder,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("督办单"),
+    )
+    order_event = models.ForeignKey(
+        OrderEvent,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("督办动态"),
+        help_text=_("随哪一次整改反馈上传"),
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=200)
+    thumbnail = models.FileField(_("缩略图"), upload_to=attachment_path, max_length=200, blank=True)
+    web_copy = models.FileField(_("网页尺寸副本"), upload_to=attachment_path, max_length=200, blank=True)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    size = models.PositiveBigIntegerField(_("大小(字节)"))
+    content_type = models.CharField(_("类型"), max_length=128)
+    uploaded_by = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("督查附件")
+        verbose_name_plural = _("督查附件")
+        ordering = ["uploaded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inspection__isnull=False, order__isnull=True, order_event__isnull=True)
+                | Q(inspection__isnull=True, order__isnull=False),
+                name="supervision_attachment_one_owner",
+                violation_error_message=_("附件须属于一条督查记录或一张督办单。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.original_name
+
+
+# ---- Weekly ranking snapshots ----------------------------------------------------------------------
+
+
+class RankingSnapshot(models.Model):
+    """A campaign's unit ranking in one region (a county, a city), frozen once a week, so last week's
+    places can be shown beside this week's (up and down arrows)."""
+
+    campaign = models.ForeignKey(
+        "tasks.Campaign", models.CASCADE, related_name="ranking_snapshots", verbose_name=_("行动")
+    )
+    scope = models.ForeignKey(
+        Unit, models.CASCADE, related_name="ranking_snapshots", verbose_name=_("排名范围")
+    )
+    week = models.DateField(_("周(周一)"), help_text=_("所属周的星期一"))
+    taken_on = models.DateField(_("统计日"))
+    taken_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("排名快照")
+        verbose_name_plural = _("排名快照")
+        ordering = ["-week", "campaign", "scope"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "scope", "week"],
+                name="ranking_snapshot_one_per_week",
+                violation_error_message=_("该范围本周的排名快照已存在。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} {self.scope} {self.week}"
+
+
+class RankingSnapshotRow(models.Model):
+    """One unit's place and figures in a snapshot."""
+
+    snapshot = models.ForeignKey(RankingSnapshot, models.CASCADE, related_name="rows", verbose_name=_("快照"))
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="+", verbose_name=_("单位"))
+    kind = models.CharField(_("单位类别"), max_length=16)
+    rank = models.PositiveIntegerField(_("名次"))
+    score = models.FloatField(_("得分"))
+    figures = models.JSONField(_("指标"), default=dict)
+
+    class Meta:
+        verbose_name = _("排名快照行")
+        verbose_name_plural = _("排名快照行")
+        ordering = ["snapshot", "kind", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "unit"], name="ranking_snapshot_row_unique"),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="ranking_snapshot_rank_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.snapshot} {self.rank}. {self.unit}"
