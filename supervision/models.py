@@ -216,6 +216,7 @@ class OrderEventKind(models.TextChoices):
     RECTIFIED = "rectified", _("反馈整改")
     CLOSED = "closed", _("验收销号")
     RETURNED = "returned", _("退回整改")
+    CHASED = "chased", _("催办")
 
 
 class OrderEvent(models.Model):
@@ -447,3 +448,283 @@ class RankingSnapshotRow(models.Model):
 
     def __str__(self):
         return f"{self.snapshot} {self.rank}. {self.unit}"
+
+
+# ---- Reminders and the outbox (催办提醒) ----------------------------------------------------------
+# supervision/reminders.py decides who gets what (set-based, one INSERT … SELECT per rule, the unique
+# `key` making every rule idempotent); supervision/outbox.py delivers. A Notification is one message
+# to one audience (a unit, a person, a supervision group); an InboxItem is its in-app copy for one
+# person; a Delivery is its trip through one outside channel (email, a WeCom or DingTalk robot).
+
+
+class ReminderRule(models.TextChoices):
+    DUE_SOON = "due_soon", _("临期提醒")
+    OVERDUE = "overdue", _("逾期催办")
+    DIGEST = "digest", _("督导组逾期日报")
+    STALE_REPORT = "stale_report", _("进度填报提醒")
+    MILESTONE_DUE = "milestone_due", _("节点临期")
+    MILESTONE_OVERDUE = "milestone_overdue", _("节点逾期")
+    ORDER_DUE = "order_due", _("督办单临期")
+    ORDER_OVERDUE = "order_overdue", _("督办单逾期")
+    CHASE = "chase", _("人工催办")
+
+
+class ReminderPolicy(models.Model):
+    """A campaign's reminder rules (one row per campaign; the defaults are the issue's)."""
+
+    campaign = models.OneToOneField(
+        "tasks.Campaign", models.CASCADE, related_name="reminder_policy", verbose_name=_("行动")
+    )
+    enabled = models.BooleanField(_("启用自动提醒"), default=True, db_default=True)
+    due_soon_first = models.PositiveSmallIntegerField(_("第一次临期提醒(提前天数)"), default=3, db_default=3)
+    due_soon_second = models.PositiveSmallIntegerField(_("第二次临期提醒(提前天数)"), default=1, db_default=1)
+    overdue_repeat_days = models.PositiveSmallIntegerField(_("逾期后每隔几天再催"), default=3, db_default=3)
+    escalate_after_days = models.PositiveSmallIntegerField(_("逾期几天起报督导组"), default=3, db_default=3)
+    stale_report_days = models.PositiveSmallIntegerField(_("几天未填报进度提醒"), default=7, db_default=7)
+    updated_by = models.ForeignKey(
+        Person, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("修改人")
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True, db_default=models.functions.Now())
+
+    class Meta:
+        verbose_name = _("提醒规则")
+        verbose_name_plural = _("提醒规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_soon_first__gt=models.F("due_soon_second")),
+                name="reminder_due_soon_order",
+                violation_error_message=_("第一次临期提醒须早于第二次。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(overdue_repeat_days__gte=1, escalate_after_days__gte=1, stale_report_days__gte=1),
+                name="reminder_days_positive",
+                violation_error_message=_("天数须至少为 1。"),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.campaign)
+
+
+class CalendarDay(models.Model):
+    """A day that is not what its weekday says: a public holiday on a weekday, or a make-up working
+    day (调休) at a weekend. Any other Monday–Friday is a working day. Filled from the `holidays`
+    package per year, then editable by the supervision office."""
+
+    date = models.DateField(_("日期"), unique=True)
+    working = models.BooleanField(_("工作日"))
+    name = models.CharField(_("名称"), max_length=64, blank=True)
+    from_package = models.BooleanField(_("来自节假日数据"), default=False)
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = _("工作日历")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("电子邮件")
+    WECOM = "wecom", _("企业微信群机器人")
+    DINGTALK = "dingtalk", _("钉钉群机器人")
+
+
+class NotifyEndpoint(models.Model):
+    """Where a unit's or a supervision group's messages go besides the app: a mailbox, a robot."""
+
+    unit = models.ForeignKey(
+        Unit, models.CASCADE, null=True, blank=True, related_name="endpoints", verbose_name=_("单位")
+    )
+    group = models.ForeignKey(
+        SupervisionGroup,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="endpoints",
+        verbose_name=_("督导检查组"),
+    )
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    address = models.CharField(_("地址"), max_length=500, help_text=_("邮箱地址,或机器人的 Webhook 地址"))
+    secret = models.CharField(_("加签密钥"), max_length=200, blank=True, help_text=_("钉钉机器人“加签”密钥"))
+    enabled = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("通知渠道")
+        verbose_name_plural = _("通知渠道")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, group__isnull=True)
+                | Q(unit__isnull=True, group__isnull=False),
+                name="endpoint_one_owner",
+                violation_error_message=_("通知渠道须属于一个单位或一个督导检查组。"),
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "group", "channel", "address"],
+                name="endpoint_unique",
+                violation_error_message=_("已有相同的通知渠道。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.address[:40]}"
+
+
+class Notification(models.Model):
+    """One message to one audience. `key` (rule, subject, audience, step) is unique: a second scan,
+    two scans at once, or a job run twice never makes a second one."""
+
+    key = models.CharField(_("去重键"), max_length=200, unique=True)
+    rule = models.CharField(_("规则"), max_length=24, choices=ReminderRule.choices)
+    day = models.DateField(_("日期"))
+    step = models.IntegerField(_("序次"), default=0, db_default=0)
+    task = models.ForeignKey(
+        "tasks.Task",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("任务"),
+    )
+    milestone = models.ForeignKey(
+        "tasks.Milestone",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("节点"),
+    )
+    order = models.ForeignKey(
+        SupervisionOrder,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("督办单"),
+    )
+    unit = models.ForeignKey(
+        Unit, models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("接收单位")
+    )
+    person = models.ForeignKey(
+        Person, models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("接收人")
+    )
+    group = models.ForeignKey(
+        SupervisionGroup,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("接收督导组"),
+    )
+    note = models.TextField(_("附言"), blank=True, db_default="")
+    created_by = models.ForeignKey(
+        Person, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("催办人")
+    )
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now, db_default=models.functions.Now())
+
+    class Meta:
+        verbose_name = _("提醒")
+        verbose_name_plural = _("提醒")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, person__isnull=True, group__isnull=True)
+                | Q(unit__isnull=True, person__isnull=False, group__isnull=True)
+                | Q(unit__isnull=True, person__isnull=True, group__isnull=False),
+                name="notification_one_audience",
+                violation_error_message=_("提醒须只有一个接收方(单位、人员或督导组)。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["day", "rule"], name="notification_day_rule")]
+
+    def __str__(self):
+        return self.key
+
+
+class InboxItem(models.Model):
+    """A notification in one person's in-app inbox (the bell)."""
+
+    notification = models.ForeignKey(
+        Notification, models.CASCADE, related_name="inbox_items", verbose_name=_("提醒")
+    )
+    person = models.ForeignKey(Person, models.CASCADE, related_name="inbox", verbose_name=_("接收人"))
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_default=models.functions.Now())
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["notification", "person"], name="inbox_item_unique")]
+        indexes = [
+            models.Index(fields=["person", "-created_at"], name="inbox_person_created"),
+            models.Index(fields=["person"], condition=Q(read_at__isnull=True), name="inbox_person_unread"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.notification_id}"
+
+
+class DeliveryState(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+
+
+class Delivery(models.Model):
+    """A notification's trip through one outside channel: the outbox row a delivery job works off."""
+
+    notification = models.ForeignKey(
+        Notification, models.CASCADE, related_name="deliveries", verbose_name=_("提醒")
+    )
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    endpoint = models.ForeignKey(
+        NotifyEndpoint,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("通知渠道"),
+    )
+    address = models.CharField(_("地址"), max_length=500)
+    state = models.CharField(
+        _("状态"),
+        max_length=8,
+        choices=DeliveryState.choices,
+        default=DeliveryState.PENDING,
+        db_default=DeliveryState.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0, db_default=0)
+    last_error = models.TextField(_("最近错误"), blank=True, default="", db_default="")
+    next_attempt_at = models.DateTimeField(
+        _("下次尝试"), default=timezone.now, db_default=models.functions.Now()
+    )
+    enqueued_at = models.DateTimeField(_("入队时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now, db_default=models.functions.Now())
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now, db_default=models.functions.Now())
+
+    class Meta:
+        verbose_name = _("发送记录")
+        verbose_name_plural = _("发送记录")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel", "address"], name="delivery_unique"),
+            models.CheckConstraint(
+                condition=Q(state="sent", sent_at__isnull=False)
+                | (~Q(state="sent") & Q(sent_at__isnull=True)),
+                name="delivery_sent_at_iff_sent",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(state="pending"), name="delivery_pending_due"
+            ),
+            models.Index(fields=["state", "-updated_at"], name="delivery_state_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} → {self.address[:40]} ({self.get_state_display()})"

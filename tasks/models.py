@@ -602,6 +602,7 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", _("撤销")
     ORDER_ISSUED = "order_issued", _("下发督办单")
     ORDER_CLOSED = "order_closed", _("督办单销号")
+    CHASED = "chased", _("催办")
 
 
 class TaskEvent(models.Model):

@@ -1,4 +1,6 @@
-"""The Celery app. Background work lives in each app's `jobs.py` ("task" is the domain's word)."""
+"""The Celery app and its beat schedule. Background work lives in each app's `jobs.py` ("task" is the
+domain's word). The beat schedule is CELERY_BEAT_SCHEDULE in settings.py; run exactly one beat process
+(see README: Production)."""
 
 import os
 

@@ -5,6 +5,7 @@ agree. A wrong value is a `ConfigError` naming the variable; `settings.py`
 turns it into one line on stderr and a non-zero exit instead of a traceback.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -54,11 +55,29 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+def clock_time(name: str, default: str) -> datetime.time:
+    """A time of day, HH:MM (24-hour, Asia/Shanghai)."""
+    raw = env_str(name, default)
+    try:
+        return datetime.datetime.strptime(raw, "%H:%M").time()
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a time of day (use HH:MM, e.g. 08:30)") from None
+
+
+# SQLite for a local run: WAL lets the web server read while the embedded worker writes, and a busy
+# timeout makes one wait for the other instead of failing with "database is locked".
+SQLITE_OPTIONS = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+
+
 def database(var_dir: Path) -> dict:
     url = env_str("DATABASE_URL")
     if not url:
         var_dir.mkdir(exist_ok=True)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": var_dir / "winteraction.sqlite3"}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": var_dir / "winteraction.sqlite3",
+            "OPTIONS": dict(SQLITE_OPTIONS),
+        }
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
         raise ConfigError(
@@ -74,6 +93,7 @@ def database(var_dir: Path) -> dict:
     if engine.endswith("sqlite3"):
         config.pop("CONN_MAX_AGE", None)
         config["CONN_HEALTH_CHECKS"] = False
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
 
 

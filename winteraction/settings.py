@@ -4,6 +4,7 @@ import datetime
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from . import config
@@ -25,6 +26,7 @@ try:
     EMAIL_USE_TLS = config.env_bool("EMAIL_USE_TLS", False)
     EMAIL_USE_SSL = config.env_bool("EMAIL_USE_SSL", False)
     DEFAULT_FROM_EMAIL = config.env_str("DEFAULT_FROM_EMAIL", "winteraction@localhost")
+    EMAIL_TIMEOUT = config.env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=120)
     # Domain thresholds (see docs/domain-model.md): due soon within N days, behind by more than N points.
     WINTERACTION_DUE_SOON_DAYS = config.env_int("DUE_SOON_DAYS", 7, minimum=1, maximum=90)
     WINTERACTION_BEHIND_POINTS = config.env_int("BEHIND_POINTS", 20, minimum=0, maximum=100)
@@ -42,6 +44,29 @@ try:
     AXES_COOLOFF_MINUTES = config.env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise config.ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+    # Reminders and the outbox (docs/reminders.md).
+    SITE_URL = config.env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    REMINDER_SEND_TIME = config.clock_time("REMINDER_SEND_TIME", "08:30")
+    WEBHOOK_ALLOWED_HOSTS = config.env_list("WEBHOOK_ALLOWED_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
+    WEBHOOK_TIMEOUT_SECONDS = config.env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+    CELERY_VISIBILITY_TIMEOUT = config.env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=5, maximum=86400)
+    OUTBOX_BATCH_SIZE = config.env_int("OUTBOX_BATCH_SIZE", 100, minimum=1, maximum=10000)
+    OUTBOX_MAX_ATTEMPTS = config.env_int("OUTBOX_MAX_ATTEMPTS", 6, minimum=1, maximum=50)
+    OUTBOX_BACKOFF_SECONDS = config.env_int("OUTBOX_BACKOFF_SECONDS", 60, minimum=1, maximum=86400)
+    OUTBOX_BACKOFF_MAX_SECONDS = config.env_int("OUTBOX_BACKOFF_MAX_SECONDS", 1800, minimum=1, maximum=86400)
+    OUTBOX_SWEEP_SECONDS = config.env_int("OUTBOX_SWEEP_SECONDS", 300, minimum=1, maximum=86400)
+    OUTBOX_STALE_SECONDS = config.env_int("OUTBOX_STALE_SECONDS", 600, minimum=1, maximum=86400)
+    BROKER_PUBLISH_TIMEOUT_SECONDS = config.env_int(
+        "BROKER_PUBLISH_TIMEOUT_SECONDS", 2, minimum=1, maximum=60
+    )
+    if OUTBOX_BACKOFF_MAX_SECONDS >= CELERY_VISIBILITY_TIMEOUT:
+        raise config.ConfigError(
+            "OUTBOX_BACKOFF_MAX_SECONDS must be below CELERY_VISIBILITY_TIMEOUT "
+            "(a job waiting longer than the visibility timeout would be delivered twice)"
+        )
+    # The embedded default (make run without Redis): a worker with embedded beat on kombu's filesystem
+    # transport under var/. Without it and without Redis, jobs run in the process that enqueues them.
+    CELERY_EMBEDDED = config.env_bool("CELERY_EMBEDDED", False)
 except config.ConfigError as exc:
     # One clear line, whichever entry point imported us (manage.py, gunicorn, celery).
     sys.exit(f"WinterAction configuration error: {exc}")
@@ -241,20 +266,54 @@ CACHES = {
 }
 
 # ---- Celery (winteraction/celery.py reads the CELERY_* names) -----------------------
+# Publishing is best effort with short timeouts (supervision/outbox.py): a broker that is down
+# delays messages, never fails a request. The outbox sweeper re-publishes what was not picked up.
+_PUBLISH_TIMEOUTS = {
+    "socket_timeout": BROKER_PUBLISH_TIMEOUT_SECONDS,
+    "socket_connect_timeout": BROKER_PUBLISH_TIMEOUT_SECONDS,
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = None
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, **_PUBLISH_TIMEOUTS}
+elif CELERY_EMBEDDED:
+    _BROKER_DIR = VAR_DIR / "broker"
+    for _folder in ("queue", "processed"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "queue"),
+        "data_folder_out": str(_BROKER_DIR / "queue"),
+        "processed_folder": str(_BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
 else:
-    # No Redis (the embedded default): jobs run in the process that enqueues them.
+    # No broker at all (tests and commands without Redis): jobs run in the process that enqueues them.
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # The day's reminders at REMINDER_SEND_TIME, Asia/Shanghai (the scan skips non-working days).
+    "scan-reminders": {
+        "task": "winteraction.scan_reminders",
+        "schedule": crontab(hour=REMINDER_SEND_TIME.hour, minute=REMINDER_SEND_TIME.minute),
+    },
+    # Re-publish deliveries nobody picked up (broker down, worker killed).
+    "sweep-outbox": {"task": "winteraction.sweep_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
+    "propose-cards": {"task": "winteraction.propose_cards", "schedule": crontab(hour=7, minute=0)},
+    "snapshot-rankings": {
+        "task": "winteraction.snapshot_rankings",
+        "schedule": crontab(hour=6, minute=0, day_of_week="mon"),
+    },
+}
 
 LOGGING = {
     "version": 1,

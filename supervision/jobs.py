@@ -1,0 +1,68 @@
+"""Background jobs (Celery tasks; "task" is the domain's word, so they are jobs here). Thin: each calls
+a service. The beat schedule is in winteraction/celery.py.
+
+Every job runs with acks_late and reject_on_worker_lost (settings): a worker killed mid-job leaves
+its message to be delivered again, and the jobs are idempotent (unique keys, row locks), so running
+one twice changes nothing. Retries back off exponentially with jitter, bounded, with every countdown
+below the broker's visibility timeout.
+"""
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from . import outbox
+
+RETRY = {
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="winteraction.scan_reminders", **RETRY)
+def scan_reminders(day: str | None = None) -> dict:
+    """The day's reminders (supervision/reminders.py); the deliveries are published after commit."""
+    import datetime
+
+    from . import reminders
+
+    result = reminders.scan(datetime.date.fromisoformat(day) if day else None)
+    return {**result, "day": result["day"].isoformat()}
+
+
+@shared_task(name="winteraction.deliver_batch", bind=True, **RETRY)
+def deliver_batch(self, ids: list[int]) -> dict:
+    """Send a batch of deliveries; those that failed and may be retried come back after their backoff."""
+    outcome = outbox.deliver_batch(ids)
+    if outcome["retry"] and not self.app.conf.task_always_eager:
+        countdown = min(outcome["wait"], settings.CELERY_VISIBILITY_TIMEOUT - 5)
+        try:
+            self.apply_async(args=[outcome["retry"]], countdown=countdown, retry=False)
+        except Exception:
+            pass
+    return {key: outcome[key] for key in ("sent", "failed")} | {"retry": len(outcome["retry"])}
+
+
+@shared_task(name="winteraction.sweep_outbox", **RETRY)
+def sweep_outbox() -> int:
+    """Publish again the deliveries nobody picked up (broker down, worker killed)."""
+    return outbox.sweep()
+
+
+@shared_task(name="winteraction.propose_cards", **RETRY)
+def propose_cards() -> int:
+    from .cards import cards_propose
+
+    result = cards_propose()
+    return result if isinstance(result, int) else 0
+
+
+@shared_task(name="winteraction.snapshot_rankings", **RETRY)
+def snapshot_rankings() -> int:
+    from . import snapshots
+
+    result = snapshots.snapshot_rankings()
+    return result if isinstance(result, int) else 0

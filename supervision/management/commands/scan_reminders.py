@@ -1,0 +1,35 @@
+"""manage.py scan_reminders [--date YYYY-MM-DD]: the day's reminders and their delivery, here and now.
+
+For operators and tests: the same scan the beat schedule runs at REMINDER_SEND_TIME, then every
+pending delivery sent in this process (no broker needed). Running it twice sends nothing twice.
+"""
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+
+from supervision import outbox, reminders
+
+
+class Command(BaseCommand):
+    help = "Scan for due-soon and overdue work and send the reminders now (idempotent per day)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="the day to scan for, YYYY-MM-DD (default: today, Asia/Shanghai)")
+
+    def handle(self, *args, **options):
+        day = None
+        if options["date"]:
+            try:
+                day = datetime.date.fromisoformat(options["date"])
+            except ValueError:
+                raise CommandError(f"--date {options['date']!r} is not a date (YYYY-MM-DD)") from None
+        result = reminders.scan(day, publish=False)
+        if not result["working_day"]:
+            self.stdout.write(f"{result['day']}: not a working day, nothing sent")
+            return
+        sent = outbox.send_pending_now()
+        self.stdout.write(
+            f"{result['day']}: {result['notifications']} new reminders; "
+            f"deliveries sent {sent['sent']}, failed {sent['failed']}, to retry {sent['retry']}"
+        )

@@ -1,0 +1,194 @@
+"""What a reminder says (Chinese, as the people it reaches read it): what is late, by how much, who
+leads it, and a link. One `Message` per notification, in four forms: a title, plain text (email and
+the inbox), Markdown (WeCom and DingTalk robots) and HTML (email)."""
+
+import datetime
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from tasks.flags import EPOCH
+from tasks.models import Task
+
+from .models import Notification, ReminderRule, SupervisionOrder
+
+DIGEST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    lines: list[str]
+    url: str
+    items: list[dict]  # digest entries: {"label", "detail", "url"}
+
+    @property
+    def text(self) -> str:
+        body = [self.title, "", *self.lines]
+        body += [f"- {item['label']}({item['detail']}){item['url']}" for item in self.items]
+        return "\n".join([*body, "", self.url])
+
+    @property
+    def markdown(self) -> str:
+        body = [f"### {self.title}", *(f"> {line}" for line in self.lines)]
+        body += [f"- [{item['label']}]({item['url']}) {item['detail']}" for item in self.items]
+        return "\n".join([*body, "", f"[{_('查看详情')}]({self.url})"])
+
+    @property
+    def html(self) -> str:
+        return render_to_string("supervision/email/notification.html", {"message": self})
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _days(later: datetime.date, earlier: datetime.date) -> int:
+    return (later - earlier).days
+
+
+def _task_lines(task: Task, day: datetime.date) -> list[str]:
+    leader = task.responsible_leader
+    lines = [
+        _("任务:%(code)s %(title)s") % {"code": task.code, "title": task.title},
+        _("牵头单位:%(unit)s") % {"unit": task.lead_unit.name},
+    ]
+    if leader is not None:
+        lines.append(_("责任领导:%(leader)s") % {"leader": leader.get_full_name() or str(leader)})
+    lines.append(
+        _("完成时限:%(deadline)s,当前进度 %(progress)s%%")
+        % {"deadline": task.deadline.isoformat(), "progress": task.progress}
+    )
+    return lines
+
+
+def _order_lines(order: SupervisionOrder) -> list[str]:
+    return [
+        _("督办单:%(number)s") % {"number": order.number},
+        _("承办单位:%(unit)s") % {"unit": order.unit.name},
+        _("整改时限:%(deadline)s") % {"deadline": order.deadline.isoformat()},
+        _("督办事项:%(problem)s") % {"problem": order.problem[:120]},
+    ]
+
+
+def _digest_items(notification: Notification) -> list[dict]:
+    """The group's items overdue long enough on the digest's day, newest escalations first."""
+    from .reminders import _escalated_orders, _escalated_tasks
+
+    day = notification.day
+    group = notification.group
+    paths = list(group.scope_units.values_list("path", flat=True))
+    under = reduce(or_, (Q(lead_unit__path__startswith=path) for path in paths), Q(pk__in=[]))
+    tasks = _escalated_tasks(day).filter(under)
+    actions = list(group.scope_special_actions.values_list("pk", flat=True))
+    if actions:
+        tasks = tasks.filter(special_action__in=actions)
+    under_orders = reduce(or_, (Q(unit__path__startswith=path) for path in paths), Q(pk__in=[]))
+    orders = _escalated_orders(day).filter(under_orders)
+    items = [
+        {
+            "late": _days(day, task.deadline),
+            "label": f"{task.code} {task.title}",
+            "detail": _("%(unit)s,逾期 %(days)s 天")
+            % {"unit": task.lead_unit.name, "days": _days(day, task.deadline)},
+            "url": absolute(reverse("task-detail", args=[task.pk])),
+        }
+        for task in tasks.select_related("lead_unit").order_by("-deadline", "code")[:DIGEST_LIMIT]
+    ]
+    items += [
+        {
+            "late": _days(day, order.deadline),
+            "label": order.number,
+            "detail": _("%(unit)s,逾期 %(days)s 天")
+            % {"unit": order.unit.name, "days": _days(day, order.deadline)},
+            "url": absolute(reverse("order-detail", args=[order.pk])),
+        }
+        for order in orders.select_related("unit").order_by("-deadline", "id")[:DIGEST_LIMIT]
+    ]
+    items.sort(key=lambda item: (item["late"], item["label"]))
+    return items[:DIGEST_LIMIT]
+
+
+def render(notification: Notification) -> Message:
+    """The message for a notification, in Chinese whatever language the caller runs in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render(notification)
+
+
+def _render(n: Notification) -> Message:
+    day = n.day
+    rule = n.rule
+    if n.task_id is not None and n.milestone_id is None:
+        task = Task.objects.select_related("lead_unit", "responsible_leader").get(pk=n.task_id)
+        url = absolute(reverse("task-detail", args=[task.pk]))
+        lines = _task_lines(task, day)
+        if rule == ReminderRule.DUE_SOON:
+            title = _("【临期提醒】%(title)s 距完成时限还有 %(days)s 天") % {
+                "title": task.title,
+                "days": _days(task.deadline, day),
+            }
+        elif rule == ReminderRule.OVERDUE:
+            title = _("【逾期催办】%(title)s 已逾期 %(days)s 天") % {
+                "title": task.title,
+                "days": _days(day, task.deadline),
+            }
+        elif rule == ReminderRule.STALE_REPORT:
+            title = _("【请及时填报进度】%(title)s 已 %(days)s 天未填报进度") % {
+                "title": task.title,
+                "days": (day - EPOCH).days - n.step,
+            }
+        else:
+            title = _("【催办】%(title)s") % {"title": task.title}
+            if n.note:
+                lines.append(_("催办意见:%(note)s") % {"note": n.note})
+        return Message(title=title, lines=lines, url=url, items=[])
+    if n.milestone_id is not None:
+        milestone = n.milestone
+        task = Task.objects.select_related("lead_unit", "responsible_leader").get(pk=milestone.task_id)
+        url = absolute(reverse("task-detail", args=[task.pk]))
+        if rule == ReminderRule.MILESTONE_DUE:
+            title = _("【节点临期】%(milestone)s 节点时限 %(date)s") % {
+                "milestone": milestone.title,
+                "date": milestone.due_date.isoformat(),
+            }
+        else:
+            title = _("【节点逾期】%(milestone)s 已逾期 %(days)s 天") % {
+                "milestone": milestone.title,
+                "days": _days(day, milestone.due_date),
+            }
+        return Message(title=title, lines=_task_lines(task, day), url=url, items=[])
+    if n.order_id is not None:
+        order = SupervisionOrder.objects.select_related("unit", "group").get(pk=n.order_id)
+        url = absolute(reverse("order-detail", args=[order.pk]))
+        lines = _order_lines(order)
+        if rule == ReminderRule.ORDER_DUE:
+            title = _("【督办单临期】%(number)s 距整改时限还有 %(days)s 天") % {
+                "number": order.number,
+                "days": _days(order.deadline, day),
+            }
+        elif rule == ReminderRule.ORDER_OVERDUE:
+            title = _("【督办单逾期】%(number)s 已逾期 %(days)s 天") % {
+                "number": order.number,
+                "days": _days(day, order.deadline),
+            }
+        else:
+            title = _("【催办】督办单 %(number)s") % {"number": order.number}
+            if n.note:
+                lines.append(_("催办意见:%(note)s") % {"note": n.note})
+        return Message(title=title, lines=lines, url=url, items=[])
+    # The group's daily digest.
+    items = _digest_items(n)
+    title = _("【督导组逾期日报】%(group)s %(date)s:%(count)s 项逾期事项") % {
+        "group": n.group.name,
+        "date": day.isoformat(),
+        "count": len(items),
+    }
+    url = absolute(reverse("dashboard"))
+    return Message(title=title, lines=[_("逾期事项(新升级的在前):")], url=url, items=items)

@@ -1,0 +1,494 @@
+"""Who is reminded of what, and when (催办提醒): the daily scan and the hand chase.
+
+The scan runs once a working day at REMINDER_SEND_TIME (the beat schedule in winteraction/celery.py;
+`manage.py scan_reminders` for operators and tests). Each rule is ONE `INSERT … SELECT … ON CONFLICT
+DO NOTHING` into Notification, whatever the number of tasks: the rows come from a queryset, and the
+unique `key` (rule, subject, audience, step) makes a second scan, two scans at once, or a job run
+twice a no-op. Then three statements copy the day's notifications into the inboxes of the people
+concerned and three more make the outside deliveries (the outbox); the deliveries are published to
+the broker after commit (supervision/outbox.py). A fixed number of queries per scan.
+
+The rules, per campaign (ReminderPolicy; the defaults in brackets), on day D, for tasks not started
+or in progress (the clock runs only there):
+
+- due soon: the deadline is at most `due_soon_first` [3] days away → the lead unit and the
+  cooperating units; again at `due_soon_second` [1]. A step missed on a non-working day is sent on
+  the next working day unless the next step has come (then only that one);
+- overdue: from the first day past the deadline → the lead unit and the responsible leader,
+  again every `overdue_repeat_days` [3] days while it stays overdue (the step is
+  (days overdue − 1) ÷ 3, so a repeat that fell on a holiday goes out on the next working day);
+- digest: every supervision group whose scope covers a task overdue `escalate_after_days` [3] days
+  or more (or an order overdue as long) gets one digest a day (per group and day) listing all of
+  them, the newest escalations first (supervision/messages.py writes it);
+- no report: a task in progress whose lead unit has not reported for `stale_report_days` [7] days
+  (counted from the last report, or from the start date) → the lead unit, once per such stretch;
+- milestones: an open milestone due within `due_soon_second` [1] day, or overdue (first day, then
+  every `overdue_repeat_days`) → the task's lead unit;
+- supervision orders (not closed out): due soon at 3 and 1 days → the addressed unit; overdue
+  (first day, then every 3 days) → the addressed unit and the issuing group. Orders belong to no
+  campaign: the default policy applies.
+
+Nothing is sent on a non-working day (supervision/workdays.py). A supervision member may also chase
+one task or order by hand (`chase_task`, `chase_order`): at once, to the unit, on the timeline.
+"""
+
+import datetime
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
+from django.db.models.lookups import StartsWith
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tasks.flags import EPOCH, DayNumber
+from tasks.models import (
+    RUNNING_STATUSES,
+    Campaign,
+    EventKind,
+    Milestone,
+    Person,
+    ProgressReport,
+    Role,
+    Task,
+    TaskCooperation,
+    TaskEvent,
+    TaskStatus,
+)
+from tasks.selectors import tasks_visible_to
+
+from . import outbox, workdays
+from .models import (
+    Channel,
+    Delivery,
+    InboxItem,
+    Notification,
+    OrderEvent,
+    OrderEventKind,
+    OrderStatus,
+    ReminderPolicy,
+    ReminderRule,
+    SupervisionGroup,
+    SupervisionOrder,
+)
+from .selectors import orders_visible_to
+
+# Orders belong to no campaign: they follow the default policy.
+ORDER_POLICY = ReminderPolicy(
+    due_soon_first=3, due_soon_second=1, overdue_repeat_days=3, escalate_after_days=3
+)
+INBOX_ROLES = (Role.UNIT_OFFICIAL, Role.OFFICE)
+
+POLICY = "campaign__reminder_policy__"
+
+
+# ---- INSERT … SELECT ------------------------------------------------------------------------------
+
+
+def insert_select(model, columns: dict, queryset: QuerySet) -> int:
+    """INSERT INTO model (columns) SELECT … FROM queryset ON CONFLICT DO NOTHING, in one statement.
+
+    `columns` maps the model's field names to expressions over the queryset's rows. Returns the
+    number of rows inserted (0 when every key already existed).
+    """
+    aliases = {f"wa_{name}": expression for name, expression in columns.items()}
+    rows = queryset.order_by().annotate(**aliases).values(*aliases)
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(name).column) for name in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({names}) {sql} ON CONFLICT DO NOTHING", params
+        )
+        return max(cursor.rowcount, 0)
+
+
+def _text(expression) -> Cast:
+    return Cast(expression, output_field=CharField())
+
+
+def _key(*parts) -> Concat:
+    """The dedupe key: literal strings and expressions joined, e.g. overdue:t12:u3:0."""
+    values = [Value(part) if isinstance(part, str) else _text(part) for part in parts]
+    return Concat(*values, output_field=CharField())
+
+
+def _int(expression) -> ExpressionWrapper:
+    return ExpressionWrapper(expression, output_field=IntegerField())
+
+
+def _day_number(day: datetime.date) -> Value:
+    return Value((day - EPOCH).days, output_field=IntegerField())
+
+
+def _notification_columns(rule: str, day: datetime.date, key, step, **subject) -> dict:
+    return {
+        "key": key,
+        "rule": Value(rule, output_field=CharField()),
+        "day": Value(day, output_field=DateField()),
+        "step": step,
+        **subject,
+    }
+
+
+# ---- The rules ------------------------------------------------------------------------------------
+
+
+def _running_tasks(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}status__in": RUNNING_STATUSES, f"{prefix}{POLICY}enabled": True})
+
+
+def _due_soon(day: datetime.date) -> int:
+    """Lead units and cooperating units of tasks whose deadline is near (two steps)."""
+    inserted = 0
+    for prefix, source, audience in (
+        ("", Task.objects.all(), "lead_unit_id"),
+        ("task__", TaskCooperation.objects.all(), "unit_id"),
+    ):
+        first, second = F(f"{prefix}{POLICY}due_soon_first"), F(f"{prefix}{POLICY}due_soon_second")
+        rows = source.filter(_running_tasks(prefix)).alias(
+            left=_int(DayNumber(f"{prefix}deadline") - _day_number(day))
+        )
+        rows = rows.filter(left__gte=0, left__lte=first).alias(
+            wa_step=Case(When(left__lte=second, then=second), default=first, output_field=IntegerField())
+        )
+        task = F(f"{prefix}id") if prefix == "" else F("task_id")
+        inserted += insert_select(
+            Notification,
+            _notification_columns(
+                ReminderRule.DUE_SOON,
+                day,
+                _key("due_soon:t", task, ":u", F(audience), ":", F("wa_step")),
+                F("wa_step"),
+                task=task,
+                unit=F(audience),
+            ),
+            rows,
+        )
+    return inserted
+
+
+def _overdue(day: datetime.date) -> int:
+    """Lead units and responsible leaders of overdue tasks: day 1, then every N days."""
+    rows = (
+        Task.objects.filter(_running_tasks(), deadline__lt=day)
+        .alias(late=_int(_day_number(day) - DayNumber("deadline")))
+        .alias(wa_step=_int((F("late") - 1) / F(f"{POLICY}overdue_repeat_days")))
+    )
+    inserted = 0
+    for audience, field, label in (("unit", "lead_unit_id", ":u"), ("person", "responsible_leader_id", ":p")):
+        inserted += insert_select(
+            Notification,
+            _notification_columns(
+                ReminderRule.OVERDUE,
+                day,
+                _key("overdue:t", F("id"), label, F(field), ":", F("wa_step")),
+                F("wa_step"),
+                task=F("id"),
+                **{audience: F(field)},
+            ),
+            rows.filter(**{f"{field}__isnull": False}),
+        )
+    return inserted
+
+
+def _escalated_tasks(day: datetime.date) -> QuerySet:
+    return (
+        Task.objects.filter(_running_tasks(), deadline__lt=day)
+        .alias(late=_int(_day_number(day) - DayNumber("deadline")))
+        .filter(late__gte=F(f"{POLICY}escalate_after_days"))
+    )
+
+
+def _escalated_orders(day: datetime.date) -> QuerySet:
+    last_day = day - datetime.timedelta(days=ORDER_POLICY.escalate_after_days)
+    return SupervisionOrder.objects.exclude(status=OrderStatus.CLOSED).filter(deadline__lte=last_day)
+
+
+def in_group_scope(items: QuerySet, unit_field: str, group_ref: str, *, special_actions: bool) -> QuerySet:
+    """Items whose unit lies at or under one of the group's scope units (for tasks, also inside the
+    group's special actions when it is limited to some). `group_ref` names the group's id in the
+    outer query (an OuterRef path)."""
+    Scope = SupervisionGroup.scope_units.through
+    # Paths are materialized (/1/5/12/): the item's unit path starts with the scope unit's path.
+    covering = Scope.objects.filter(supervisiongroup=OuterRef(OuterRef(group_ref))).filter(
+        StartsWith(OuterRef(f"{unit_field}__path"), F("unit__path"))
+    )
+    items = items.filter(Exists(covering))
+    if special_actions:
+        Actions = SupervisionGroup.scope_special_actions.through
+        limited = Actions.objects.filter(supervisiongroup=OuterRef(OuterRef(group_ref)))
+        items = items.filter(
+            ~Exists(limited) | Exists(limited.filter(specialaction=OuterRef("special_action")))
+        )
+    return items
+
+
+def _digest(day: datetime.date) -> int:
+    """One digest per supervision group and day, when its scope holds an item overdue long enough."""
+    groups = SupervisionGroup.objects.filter(is_active=True)
+    tasks = in_group_scope(_escalated_tasks(day), "lead_unit", "pk", special_actions=True)
+    orders = in_group_scope(_escalated_orders(day), "unit", "pk", special_actions=False)
+    groups = groups.filter(Exists(tasks) | Exists(orders))
+    return insert_select(
+        Notification,
+        _notification_columns(
+            ReminderRule.DIGEST,
+            day,
+            _key("digest:g", F("id"), ":", Value(day.isoformat())),
+            Value(0),
+            group=F("id"),
+        ),
+        groups,
+    )
+
+
+def _stale_reports(day: datetime.date) -> int:
+    """Tasks in progress whose lead unit has been silent for N days: once per silent stretch."""
+    last_report = (
+        ProgressReport.objects.filter(task=OuterRef("pk"), unit=OuterRef("lead_unit"))
+        .order_by("-submitted_at")
+        .annotate(day_number=DayNumber(TruncDate("submitted_at", tzinfo=timezone.get_default_timezone())))
+        .values("day_number")[:1]
+    )
+    rows = (
+        Task.objects.filter(status=TaskStatus.IN_PROGRESS, **{f"{POLICY}enabled": True})
+        .alias(since=Coalesce(Subquery(last_report, output_field=IntegerField()), DayNumber("start_date")))
+        .alias(silent=_int(_day_number(day) - F("since")))
+        .filter(silent__gte=F(f"{POLICY}stale_report_days"))
+    )
+    return insert_select(
+        Notification,
+        _notification_columns(
+            ReminderRule.STALE_REPORT,
+            day,
+            _key("stale:t", F("id"), ":u", F("lead_unit_id"), ":", F("since")),
+            F("since"),
+            task=F("id"),
+            unit=F("lead_unit_id"),
+        ),
+        rows,
+    )
+
+
+def _milestones(day: datetime.date) -> int:
+    policy = f"task__{POLICY}"
+    rows = Milestone.objects.filter(done_on__isnull=True, **{"task__status__in": RUNNING_STATUSES}).filter(
+        **{f"{policy}enabled": True}
+    )
+    rows = rows.alias(left=_int(DayNumber("due_date") - _day_number(day)))
+    due = rows.filter(left__gte=0, left__lte=F(f"{policy}due_soon_second"))
+    late = rows.filter(left__lt=0).alias(wa_step=_int((-F("left") - 1) / F(f"{policy}overdue_repeat_days")))
+    inserted = insert_select(
+        Notification,
+        _notification_columns(
+            ReminderRule.MILESTONE_DUE,
+            day,
+            _key("milestone_due:m", F("id"), ":u", F("task__lead_unit_id")),
+            Value(0),
+            task=F("task_id"),
+            milestone=F("id"),
+            unit=F("task__lead_unit_id"),
+        ),
+        due,
+    )
+    inserted += insert_select(
+        Notification,
+        _notification_columns(
+            ReminderRule.MILESTONE_OVERDUE,
+            day,
+            _key("milestone_overdue:m", F("id"), ":u", F("task__lead_unit_id"), ":", F("wa_step")),
+            F("wa_step"),
+            task=F("task_id"),
+            milestone=F("id"),
+            unit=F("task__lead_unit_id"),
+        ),
+        late,
+    )
+    return inserted
+
+
+def _orders(day: datetime.date) -> int:
+    policy = ORDER_POLICY
+    rows = SupervisionOrder.objects.exclude(status=OrderStatus.CLOSED).alias(
+        left=_int(DayNumber("deadline") - _day_number(day))
+    )
+    due = rows.filter(left__gte=0, left__lte=policy.due_soon_first).alias(
+        wa_step=Case(
+            When(left__lte=policy.due_soon_second, then=Value(policy.due_soon_second)),
+            default=Value(policy.due_soon_first),
+            output_field=IntegerField(),
+        )
+    )
+    inserted = insert_select(
+        Notification,
+        _notification_columns(
+            ReminderRule.ORDER_DUE,
+            day,
+            _key("order_due:o", F("id"), ":u", F("unit_id"), ":", F("wa_step")),
+            F("wa_step"),
+            order=F("id"),
+            unit=F("unit_id"),
+        ),
+        due,
+    )
+    late = rows.filter(left__lt=0).alias(wa_step=_int((-F("left") - 1) / Value(policy.overdue_repeat_days)))
+    for audience, field, label in (("unit", "unit_id", ":u"), ("group", "group_id", ":g")):
+        inserted += insert_select(
+            Notification,
+            _notification_columns(
+                ReminderRule.ORDER_OVERDUE,
+                day,
+                _key("order_overdue:o", F("id"), label, F(field), ":", F("wa_step")),
+                F("wa_step"),
+                order=F("id"),
+                **{audience: F(field)},
+            ),
+            late,
+        )
+    return inserted
+
+
+# ---- Inboxes and deliveries -----------------------------------------------------------------------
+
+
+def materialize(notifications: Q) -> None:
+    """Copy the chosen notifications into inboxes and the outbox (six statements)."""
+    chosen = Notification.objects.filter(notifications)
+    # In-app: the unit's officials, the person, the group's members (active accounts only).
+    for audience, people in (
+        ("unit", "unit__people"),
+        ("person", "person"),
+        ("group", "group__members"),
+    ):
+        rows = chosen.filter(**{f"{people}__is_active": True})
+        if audience == "unit":
+            rows = rows.filter(unit__people__role__in=INBOX_ROLES)
+        insert_select(InboxItem, {"notification": F("id"), "person": F(f"{people}__id")}, rows)
+    # Outside channels: the unit's and the group's endpoints, the person's email address.
+    for owner in ("unit", "group"):
+        rows = chosen.filter(**{f"{owner}__endpoints__enabled": True})
+        insert_select(
+            Delivery,
+            {
+                "notification": F("id"),
+                "channel": F(f"{owner}__endpoints__channel"),
+                "endpoint": F(f"{owner}__endpoints__id"),
+                "address": F(f"{owner}__endpoints__address"),
+            },
+            rows,
+        )
+    rows = chosen.filter(person__is_active=True).exclude(person__email="")
+    insert_select(
+        Delivery,
+        {
+            "notification": F("id"),
+            "channel": Value(Channel.EMAIL, output_field=CharField()),
+            "address": F("person__email"),
+        },
+        rows,
+    )
+
+
+def ensure_policies() -> int:
+    """Every campaign has its policy row (the defaults), so the rules can join it."""
+    missing = Campaign.objects.filter(reminder_policy__isnull=True)
+    return insert_select(ReminderPolicy, {"campaign": F("id")}, missing)
+
+
+RULES = (_due_soon, _overdue, _digest, _stale_reports, _milestones, _orders)
+
+
+def scan(day: datetime.date | None = None, *, publish: bool = True) -> dict:
+    """The day's reminders: every rule, the inboxes and the outbox, in one transaction; the new
+    deliveries are published after commit. Returns {"day", "working_day", "notifications"}."""
+    day = day or timezone.localdate()
+    if not workdays.is_working_day(day):
+        return {"day": day, "working_day": False, "notifications": 0}
+    with transaction.atomic():
+        ensure_policies()
+        created = sum(rule(day) for rule in RULES)
+        materialize(Q(day=day))
+        if publish:
+            outbox.publish_on_commit(Q(notification__day=day))
+    return {"day": day, "working_day": True, "notifications": created}
+
+
+# ---- Chasing by hand (催办) -------------------------------------------------------------------------
+
+
+def _require_chaser(by: Person) -> None:
+    if not (by.is_superuser or by.role in (Role.OFFICE, Role.INSPECTOR)):
+        raise PermissionDenied(_("只有督查室和督导组成员可以催办。"))
+
+
+def _chase(*, by: Person, note: str, **subject) -> Notification:
+    notification = Notification.objects.create(
+        key=f"chase:{uuid.uuid4().hex}",
+        rule=ReminderRule.CHASE,
+        day=timezone.localdate(),
+        note=note,
+        created_by=by,
+        **subject,
+    )
+    materialize(Q(pk=notification.pk))
+    outbox.publish_on_commit(Q(notification=notification))
+    return notification
+
+
+@transaction.atomic
+def chase_task(*, task: Task, by: Person, note: str = "") -> Notification:
+    """催办 one task: its lead unit is told at once; the chase goes on the task's timeline."""
+    _require_chaser(by)
+    if not tasks_visible_to(by).filter(pk=task.pk).exists():
+        raise PermissionDenied(_("这项任务不在您的督查范围内。"))
+    note = (note or "").strip()
+    notification = _chase(by=by, note=note, task=task, unit=task.lead_unit)
+    TaskEvent.objects.create(task=task, kind=EventKind.CHASED, actor=by, note=note)
+    return notification
+
+
+@transaction.atomic
+def chase_order(*, order: SupervisionOrder, by: Person, note: str = "") -> Notification:
+    """催办 one supervision order: the addressed unit is told at once; on the order's timeline."""
+    _require_chaser(by)
+    if not orders_visible_to(by).filter(pk=order.pk).exists():
+        raise PermissionDenied(_("这张督办单不在您的督查范围内。"))
+    if order.status == OrderStatus.CLOSED:
+        from tasks.services import InvalidTransition
+
+        raise InvalidTransition(_("督办单已销号,无需催办。"))
+    note = (note or "").strip()
+    notification = _chase(by=by, note=note, order=order, unit=order.unit)
+    OrderEvent.objects.create(order=order, kind=OrderEventKind.CHASED, actor=by, note=note)
+    return notification
+
+
+def policy_update(*, campaign: Campaign, by: Person, **values) -> ReminderPolicy:
+    """The supervision office edits a campaign's rules."""
+    from tasks.services import require_office_for
+
+    require_office_for(by, campaign.owner, _("修改提醒规则"))
+    policy, _created = ReminderPolicy.objects.get_or_create(campaign=campaign)
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.updated_by = by
+    policy.full_clean()
+    policy.save()
+    return policy
