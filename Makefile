@@ -1,5 +1,6 @@
 # WinterAction: two commands on a fresh machine with only Python.
 #   make run    set up, migrate, load the demo county if the database is empty, serve on 127.0.0.1:$(PORT)
+#               with a Celery worker and its beat beside it (reminders)
 #   make test   set up and run the whole suite (SQLite unless DATABASE_URL is set)
 # With DATABASE_URL and REDIS_URL set, both use PostgreSQL and Redis.
 
@@ -22,13 +23,23 @@ $(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# Reminders run too: a Celery worker with the beat embedded (the daily scan, the outbox sweeper) starts
+# beside the server and stops with it (Ctrl-C, or SIGTERM to the process group). Without REDIS_URL
+# both use kombu's filesystem transport under var/broker (CELERY_EMBEDDED=1) and share the SQLite file
+# in WAL mode; with REDIS_URL they use Redis. The worker's log is var/celery-worker.log.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --if-empty
 	@echo ""
 	@echo "  WinterAction 冬季行动督办: http://127.0.0.1:$(PORT)/"
 	@$(BIN)/python manage.py demo_accounts
+	@echo "  Reminders: a Celery worker with its beat; log in var/celery-worker.log"
 	@echo ""
+	@export CELERY_EMBEDDED=1; \
+	$(BIN)/celery -A winteraction worker -B --pool=solo --without-mingle --without-gossip \
+	  --loglevel=INFO >var/celery-worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install

@@ -7,11 +7,18 @@ one twice changes nothing. Retries back off exponentially with jitter, bounded, 
 below the broker's visibility timeout.
 """
 
+import logging
+from datetime import timedelta
+
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
+from django.utils import timezone
 
 from . import outbox
+from .models import Delivery, DeliveryState
+
+log = logging.getLogger(__name__)
 
 RETRY = {
     "autoretry_for": (DatabaseError,),
@@ -41,8 +48,14 @@ def deliver_batch(self, ids: list[int]) -> dict:
         countdown = min(outcome["wait"], settings.CELERY_VISIBILITY_TIMEOUT - 5)
         try:
             self.apply_async(args=[outcome["retry"]], countdown=countdown, retry=False)
-        except Exception:
-            pass
+        except Exception:  # the rows stay pending: the sweeper publishes them again
+            log.warning("outbox: could not schedule %d retries", len(outcome["retry"]), exc_info=True)
+        else:
+            # Due back at now + countdown: the sweeper leaves them alone until that is stale too.
+            due = timezone.now() + timedelta(seconds=countdown)
+            Delivery.objects.filter(pk__in=outcome["retry"], state=DeliveryState.PENDING).update(
+                enqueued_at=due
+            )
     return {key: outcome[key] for key in ("sent", "failed")} | {"retry": len(outcome["retry"])}
 
 

@@ -274,7 +274,13 @@ _PUBLISH_TIMEOUTS = {
 }
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT, **_PUBLISH_TIMEOUTS}
+    # max_retries 0: a publish to a Redis that is down fails at once instead of retrying for seconds
+    # (a worker still reconnects by itself: it uses its own retry settings).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+        "max_retries": 0,
+        **_PUBLISH_TIMEOUTS,
+    }
 elif CELERY_EMBEDDED:
     _BROKER_DIR = VAR_DIR / "broker"
     for _folder in ("queue", "processed"):
@@ -299,6 +305,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_PUBLISH_TIMEOUT_SECONDS
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # The day's reminders at REMINDER_SEND_TIME, Asia/Shanghai (the scan skips non-working days).
