@@ -4,7 +4,7 @@ and a DingTalk custom robot (both webhooks taking Markdown), and the checks a we
 A webhook address must name a host in WEBHOOK_ALLOWED_HOSTS (the two vendors' hosts by default) over
 HTTPS, and must not resolve to a loopback, private, link-local or reserved address: the feature
 cannot be turned into a way to reach the intranet. It is checked when saved and again before each
-send (a name can be re-pointed). WEBHOOK_TEST_HOSTS (a test-only setting, never read from the
+send (a name can be re-pointed), and a redirect is never followed. WEBHOOK_TEST_HOSTS (a test-only setting, never read from the
 environment) lets the test suite's receivers on 127.0.0.1 through, by exact host:port.
 """
 
@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import smtplib
 import socket
 import time
 import urllib.error
@@ -44,15 +45,12 @@ def _test_hosts() -> set[str]:
 
 
 def _forbidden_ip(address: str) -> bool:
+    """Anything but a public unicast address: loopback, private, link-local, shared (100.64/10),
+    reserved, multicast, unspecified, and the same written as an IPv4-mapped IPv6 address."""
     ip = ipaddress.ip_address(address)
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_multicast
-        or ip.is_unspecified
-    )
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
 
 
 def check_webhook_url(url: str, *, resolve: bool = True) -> str:
@@ -106,6 +104,35 @@ def check_address(channel: str, address: str) -> str:
 # ---- Sending --------------------------------------------------------------------------------------
 
 
+# WeCom refuses Markdown content longer than this (UTF-8 bytes).
+WECOM_MARKDOWN_MAX_BYTES = 4096
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is not followed: its target has not passed check_webhook_url (it could be the
+    intranet). urllib then raises HTTPError with the 3xx code."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def fit_bytes(text: str, limit: int) -> str:
+    """`text` cut to `limit` UTF-8 bytes at a line boundary, keeping its last line (the link)."""
+    if len(text.encode()) <= limit:
+        return text
+    lines = text.split("\n")
+    tail = "\n".join(["…", lines[-1]])
+    budget = limit - len(tail.encode())
+    kept = []
+    for line in lines[:-1]:
+        size = len(line.encode()) + 1
+        if size > budget:
+            break
+        kept.append(line)
+        budget -= size
+    return "\n".join([*kept, tail]).encode()[:limit].decode(errors="ignore")
+
+
 def _post_json(url: str, body: dict) -> dict:
     try:
         check_webhook_url(url)
@@ -118,9 +145,12 @@ def _post_json(url: str, body: dict) -> dict:
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+        opener = urllib.request.build_opener(_NoRedirects)  # per call: proxies as the environment says now
+        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             payload = response.read(65536)
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            raise PermanentError(f"HTTP {exc.code}: the robot address redirects (not followed)") from None
         if 400 <= exc.code < 500 and exc.code != 429:
             raise PermanentError(f"HTTP {exc.code}") from None
         raise TransientError(f"HTTP {exc.code}") from None
@@ -154,9 +184,18 @@ def send(delivery, message) -> None:
             to=[delivery.address],
         )
         email.attach_alternative(message.html, "text/html")
-        email.send(fail_silently=False)
+        try:
+            email.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            # 5xx for the address (550 no such user): as permanent as a webhook's 4xx. A 4xx is a
+            # "try again later" (mailbox busy, greylisting).
+            codes = [code for code, _reply in exc.recipients.values()]
+            if codes and all(500 <= code < 600 for code in codes):
+                raise PermanentError(f"SMTP {codes[0]}: the mail server refused the address") from None
+            raise
     elif delivery.channel == Channel.WECOM:
-        _post_json(delivery.address, {"msgtype": "markdown", "markdown": {"content": message.markdown}})
+        content = fit_bytes(message.markdown, WECOM_MARKDOWN_MAX_BYTES)
+        _post_json(delivery.address, {"msgtype": "markdown", "markdown": {"content": content}})
     elif delivery.channel == Channel.DINGTALK:
         secret = delivery.endpoint.secret if delivery.endpoint_id else ""
         url = dingtalk_signed_url(delivery.address, secret) if secret else delivery.address

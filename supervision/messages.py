@@ -35,15 +35,19 @@ class Message:
         body += [f"- {item['label']}({item['detail']}){item['url']}" for item in self.items]
         return "\n".join([*body, "", self.url])
 
+    # The forms are made when a channel sends, outside render(): they too are in the site's language.
+
     @property
     def markdown(self) -> str:
         body = [f"### {self.title}", *(f"> {line}" for line in self.lines)]
         body += [f"- [{item['label']}]({item['url']}) {item['detail']}" for item in self.items]
-        return "\n".join([*body, "", f"[{_('查看详情')}]({self.url})"])
+        with translation.override(settings.LANGUAGE_CODE):
+            return "\n".join([*body, "", f"[{_('查看详情')}]({self.url})"])
 
     @property
     def html(self) -> str:
-        return render_to_string("supervision/email/notification.html", {"message": self})
+        with translation.override(settings.LANGUAGE_CODE):
+            return render_to_string("supervision/email/notification.html", {"message": self})
 
 
 def absolute(path: str) -> str:
@@ -78,8 +82,9 @@ def _order_lines(order: SupervisionOrder) -> list[str]:
     ]
 
 
-def _digest_items(notification: Notification) -> list[dict]:
-    """The group's items overdue long enough on the digest's day, newest escalations first."""
+def _digest_items(notification: Notification) -> tuple[list[dict], int]:
+    """The group's items overdue long enough on the digest's day, newest escalations first (at most
+    DIGEST_LIMIT of them), and how many there are in all."""
     from .reminders import _escalated_orders, _escalated_tasks
 
     day = notification.day
@@ -113,7 +118,10 @@ def _digest_items(notification: Notification) -> list[dict]:
         for order in orders.select_related("unit").order_by("-deadline", "id")[:DIGEST_LIMIT]
     ]
     items.sort(key=lambda item: (item["late"], item["label"]))
-    return items[:DIGEST_LIMIT]
+    total = len(items)
+    if total >= DIGEST_LIMIT:  # one of the two lists may have been cut: count them
+        total = tasks.count() + orders.count()
+    return items[:DIGEST_LIMIT], total
 
 
 def render(notification: Notification) -> Message:
@@ -184,11 +192,14 @@ def _render(n: Notification) -> Message:
                 lines.append(_("催办意见:%(note)s") % {"note": n.note})
         return Message(title=title, lines=lines, url=url, items=[])
     # The group's daily digest.
-    items = _digest_items(n)
+    items, total = _digest_items(n)
     title = _("【督导组逾期日报】%(group)s %(date)s:%(count)s 项逾期事项") % {
         "group": n.group.name,
         "date": day.isoformat(),
-        "count": len(items),
+        "count": total,
     }
     url = absolute(reverse("dashboard"))
-    return Message(title=title, lines=[_("逾期事项(新升级的在前):")], url=url, items=items)
+    lines = [_("逾期事项(新升级的在前):")]
+    if total > len(items):
+        lines.append(_("以下列出最近升级的 %(shown)s 项,全部事项请见驾驶舱。") % {"shown": len(items)})
+    return Message(title=title, lines=lines, url=url, items=items)

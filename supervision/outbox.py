@@ -118,8 +118,16 @@ def deliver(pk: int) -> str | None:
         except channels.PermanentError as exc:
             delivery.state = DeliveryState.FAILED
             delivery.last_error = str(exc)[:2000]
+            log.warning("outbox: delivery %s refused for good: %s", pk, delivery.last_error)
         except Exception as exc:
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            log.warning(
+                "outbox: delivery %s failed (attempt %d): %s",
+                pk,
+                delivery.attempts,
+                delivery.last_error,
+                exc_info=not isinstance(exc, channels.TransientError),
+            )
             if delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 delivery.state = DeliveryState.FAILED
             else:

@@ -3,8 +3,9 @@
 The scan runs once a working day at REMINDER_SEND_TIME (the beat schedule in winteraction/celery.py;
 `manage.py scan_reminders` for operators and tests). Each rule is ONE `INSERT … SELECT … ON CONFLICT
 DO NOTHING` into Notification, whatever the number of tasks: the rows come from a queryset, and the
-unique `key` (rule, subject, audience, step) makes a second scan, two scans at once, or a job run
-twice a no-op. Then three statements copy the day's notifications into the inboxes of the people
+unique `key` (rule, subject, audience, deadline, step) makes a second scan, two scans at once (on
+PostgreSQL they also queue on an advisory lock), or a job run twice a no-op; an extended deadline
+starts its reminders afresh. Then three statements copy the day's notifications into the inboxes of the people
 concerned and three more make the outside deliveries (the outbox); the deliveries are published to
 the broker after commit (supervision/outbox.py). A fixed number of queries per scan.
 
@@ -41,6 +42,7 @@ from django.db.models import (
     Case,
     CharField,
     DateField,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
@@ -124,7 +126,8 @@ def _text(expression) -> Cast:
 
 
 def _key(*parts) -> Concat:
-    """The dedupe key: literal strings and expressions joined, e.g. overdue:t12:u3:0."""
+    """The dedupe key: literal strings and expressions joined, e.g. overdue:t12:u3:d20703:0. The
+    deadline (as a day number) is part of it: an extended deadline is announced and chased afresh."""
     values = [Value(part) if isinstance(part, str) else _text(part) for part in parts]
     return Concat(*values, output_field=CharField())
 
@@ -143,6 +146,7 @@ def _notification_columns(rule: str, day: datetime.date, key, step, **subject) -
         "rule": Value(rule, output_field=CharField()),
         "day": Value(day, output_field=DateField()),
         "step": step,
+        "created_at": Value(timezone.now(), output_field=DateTimeField()),
         **subject,
     }
 
@@ -169,12 +173,13 @@ def _due_soon(day: datetime.date) -> int:
             wa_step=Case(When(left__lte=second, then=second), default=first, output_field=IntegerField())
         )
         task = F(f"{prefix}id") if prefix == "" else F("task_id")
+        deadline = DayNumber(f"{prefix}deadline")
         inserted += insert_select(
             Notification,
             _notification_columns(
                 ReminderRule.DUE_SOON,
                 day,
-                _key("due_soon:t", task, ":u", F(audience), ":", F("wa_step")),
+                _key("due_soon:t", task, ":u", F(audience), ":d", deadline, ":", F("wa_step")),
                 F("wa_step"),
                 task=task,
                 unit=F(audience),
@@ -198,7 +203,7 @@ def _overdue(day: datetime.date) -> int:
             _notification_columns(
                 ReminderRule.OVERDUE,
                 day,
-                _key("overdue:t", F("id"), label, F(field), ":", F("wa_step")),
+                _key("overdue:t", F("id"), label, F(field), ":d", DayNumber("deadline"), ":", F("wa_step")),
                 F("wa_step"),
                 task=F("id"),
                 **{audience: F(field)},
@@ -300,7 +305,7 @@ def _milestones(day: datetime.date) -> int:
         _notification_columns(
             ReminderRule.MILESTONE_DUE,
             day,
-            _key("milestone_due:m", F("id"), ":u", F("task__lead_unit_id")),
+            _key("milestone_due:m", F("id"), ":u", F("task__lead_unit_id"), ":d", DayNumber("due_date")),
             Value(0),
             task=F("task_id"),
             milestone=F("id"),
@@ -313,7 +318,16 @@ def _milestones(day: datetime.date) -> int:
         _notification_columns(
             ReminderRule.MILESTONE_OVERDUE,
             day,
-            _key("milestone_overdue:m", F("id"), ":u", F("task__lead_unit_id"), ":", F("wa_step")),
+            _key(
+                "milestone_overdue:m",
+                F("id"),
+                ":u",
+                F("task__lead_unit_id"),
+                ":d",
+                DayNumber("due_date"),
+                ":",
+                F("wa_step"),
+            ),
             F("wa_step"),
             task=F("task_id"),
             milestone=F("id"),
@@ -341,7 +355,7 @@ def _orders(day: datetime.date) -> int:
         _notification_columns(
             ReminderRule.ORDER_DUE,
             day,
-            _key("order_due:o", F("id"), ":u", F("unit_id"), ":", F("wa_step")),
+            _key("order_due:o", F("id"), ":u", F("unit_id"), ":d", DayNumber("deadline"), ":", F("wa_step")),
             F("wa_step"),
             order=F("id"),
             unit=F("unit_id"),
@@ -349,18 +363,32 @@ def _orders(day: datetime.date) -> int:
         due,
     )
     late = rows.filter(left__lt=0).alias(wa_step=_int((-F("left") - 1) / Value(policy.overdue_repeat_days)))
-    for audience, field, label in (("unit", "unit_id", ":u"), ("group", "group_id", ":g")):
+    # A rectified order waits on the issuing group's verification, not on the unit: like a task awaiting
+    # close-out, the unit is not chased for it; the group still is.
+    for audience, field, label, orders in (
+        ("unit", "unit_id", ":u", late.exclude(status=OrderStatus.RECTIFIED)),
+        ("group", "group_id", ":g", late),
+    ):
         inserted += insert_select(
             Notification,
             _notification_columns(
                 ReminderRule.ORDER_OVERDUE,
                 day,
-                _key("order_overdue:o", F("id"), label, F(field), ":", F("wa_step")),
+                _key(
+                    "order_overdue:o",
+                    F("id"),
+                    label,
+                    F(field),
+                    ":d",
+                    DayNumber("deadline"),
+                    ":",
+                    F("wa_step"),
+                ),
                 F("wa_step"),
                 order=F("id"),
                 **{audience: F(field)},
             ),
-            late,
+            orders,
         )
     return inserted
 
@@ -371,17 +399,24 @@ def _orders(day: datetime.date) -> int:
 def materialize(notifications: Q) -> None:
     """Copy the chosen notifications into inboxes and the outbox (six statements)."""
     chosen = Notification.objects.filter(notifications)
-    # In-app: the unit's officials, the person, the group's members (active accounts only).
-    for audience, people in (
-        ("unit", "unit__people"),
-        ("person", "person"),
-        ("group", "group__members"),
+    # Timestamps come from the application's clock, like every other row the app writes: the
+    # database's clock may differ, and a delivery stamped in the future would wait for it.
+    now = Value(timezone.now(), output_field=DateTimeField())
+    # In-app: the unit's officials, the person, the group's members (active accounts only). The
+    # conditions on a multi-valued relation go in ONE filter() so that they hold for the same person
+    # (separate calls would join the people twice: an inactive official would get the item).
+    for people, condition in (
+        ("unit__people", {"unit__people__is_active": True, "unit__people__role__in": INBOX_ROLES}),
+        ("person", {"person__is_active": True}),
+        ("group__members", {"group__members__is_active": True}),
     ):
-        rows = chosen.filter(**{f"{people}__is_active": True})
-        if audience == "unit":
-            rows = rows.filter(unit__people__role__in=INBOX_ROLES)
-        insert_select(InboxItem, {"notification": F("id"), "person": F(f"{people}__id")}, rows)
+        insert_select(
+            InboxItem,
+            {"notification": F("id"), "person": F(f"{people}__id"), "created_at": now},
+            chosen.filter(**condition),
+        )
     # Outside channels: the unit's and the group's endpoints, the person's email address.
+    stamps = {"next_attempt_at": now, "created_at": now, "updated_at": now}
     for owner in ("unit", "group"):
         rows = chosen.filter(**{f"{owner}__endpoints__enabled": True})
         insert_select(
@@ -391,6 +426,7 @@ def materialize(notifications: Q) -> None:
                 "channel": F(f"{owner}__endpoints__channel"),
                 "endpoint": F(f"{owner}__endpoints__id"),
                 "address": F(f"{owner}__endpoints__address"),
+                **stamps,
             },
             rows,
         )
@@ -401,6 +437,7 @@ def materialize(notifications: Q) -> None:
             "notification": F("id"),
             "channel": Value(Channel.EMAIL, output_field=CharField()),
             "address": F("person__email"),
+            **stamps,
         },
         rows,
     )
@@ -414,6 +451,19 @@ def ensure_policies() -> int:
 
 RULES = (_due_soon, _overdue, _digest, _stale_reports, _milestones, _orders)
 
+# pg_advisory_xact_lock key ("WA" + 1): one scan at a time.
+SCAN_LOCK = 0x5741_0001
+
+
+def _one_scan_at_a_time() -> None:
+    """Two scans at once (a job delivered twice, an operator's command during the beat's) would
+    insert the same keys; ON CONFLICT keeps them single, but two statements meeting the same keys in
+    different orders could deadlock. On PostgreSQL the second scan waits for the first to commit,
+    then finds everything there. (SQLite lets one writer in at a time anyway.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCAN_LOCK])
+
 
 def scan(day: datetime.date | None = None, *, publish: bool = True) -> dict:
     """The day's reminders: every rule, the inboxes and the outbox, in one transaction; the new
@@ -422,6 +472,7 @@ def scan(day: datetime.date | None = None, *, publish: bool = True) -> dict:
     if not workdays.is_working_day(day):
         return {"day": day, "working_day": False, "notifications": 0}
     with transaction.atomic():
+        _one_scan_at_a_time()
         ensure_policies()
         created = sum(rule(day) for rule in RULES)
         materialize(Q(day=day))
@@ -480,12 +531,26 @@ def chase_order(*, order: SupervisionOrder, by: Person, note: str = "") -> Notif
     return notification
 
 
+POLICY_FIELDS = (
+    "enabled",
+    "due_soon_first",
+    "due_soon_second",
+    "overdue_repeat_days",
+    "escalate_after_days",
+    "stale_report_days",
+)
+
+
+@transaction.atomic
 def policy_update(*, campaign: Campaign, by: Person, **values) -> ReminderPolicy:
-    """The supervision office edits a campaign's rules."""
+    """The supervision office edits a campaign's rules (the names in POLICY_FIELDS)."""
     from tasks.services import require_office_for
 
+    unknown = sorted(set(values) - set(POLICY_FIELDS))
+    if unknown:
+        raise TypeError(f"policy_update() got unexpected keyword arguments: {', '.join(unknown)}")
     require_office_for(by, campaign.owner, _("修改提醒规则"))
-    policy, _created = ReminderPolicy.objects.get_or_create(campaign=campaign)
+    policy, _created = ReminderPolicy.objects.select_for_update().get_or_create(campaign=campaign)
     for name, value in values.items():
         setattr(policy, name, value)
     policy.updated_by = by

@@ -38,7 +38,9 @@ def fill_year(year: int) -> int:
 
 
 def _ensure_year(year: int) -> None:
-    if not CalendarDay.objects.filter(date__year=year).exists():
+    # Filled means the package's rows are there: a day the office entered first (in the admin) must not
+    # keep the year's public holidays out. fill_year always leaves at least one package row.
+    if not CalendarDay.objects.filter(date__year=year, from_package=True).exists():
         fill_year(year)
 
 
