@@ -2,21 +2,32 @@
 
 from django.contrib import admin
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tasks.admin import ServiceAdminMixin, adopt, service_call
-from tasks.admin.base import ReadOnlyAdmin, unit_q
+from tasks.admin.base import ReadOnlyAdmin, ServiceInlineMixin, unit_q
 from tasks.forms import people_for, units_for
 from tasks.models import REGION_KINDS
 from tasks.selectors import access_for, special_actions_visible_to
 
-from . import services
+from . import notify, reminders, services
 from .models import (
+    CalendarDay,
     Card,
+    Delivery,
+    DeliveryState,
     Finding,
+    InboxItem,
     Inspection,
+    Notification,
+    NotifyEndpoint,
     OrderEvent,
     OrderSequence,
+    RankingSnapshot,
+    RankingSnapshotRow,
+    ReminderPolicy,
+    SupervisionAttachment,
     SupervisionGroup,
     SupervisionOrder,
 )
@@ -160,6 +171,31 @@ class OrderEventAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).filter(unit_q(request.user, "order__unit__"))
 
 
+@admin.register(SupervisionAttachment)
+class SupervisionAttachmentAdmin(ReadOnlyAdmin):
+    """Inspection photos and rectification evidence: listed here, downloaded through the checked views."""
+
+    list_display = [
+        "original_name",
+        "inspection",
+        "order",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_select_related = ["inspection__group", "order", "uploaded_by__unit"]
+    exclude = ["file", "thumbnail", "web_copy"]
+
+    def get_queryset(self, request):
+        scoped = unit_q(request.user, "order__unit__") | Q(
+            inspection__in=Inspection.objects.filter(unit_q(request.user, "group__scope_units__")).values(
+                "pk"
+            )
+        )
+        return super().get_queryset(request).filter(scoped)
+
+
 @admin.register(OrderSequence)
 class OrderSequenceAdmin(ReadOnlyAdmin):
     list_display = ["group", "year", "last"]
@@ -178,3 +214,166 @@ class CardAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(unit_q(request.user, "unit__"))
+
+
+# ---- Weekly ranking snapshots: written by supervision.snapshots (the weekly job), never by hand. ---------
+
+
+class RankingSnapshotRowInline(ServiceInlineMixin, admin.TabularInline):
+    model = RankingSnapshotRow
+    extra = 0
+    fields = ["kind", "rank", "unit", "score", "figures"]
+    readonly_fields = fields
+    ordering = ["kind", "rank"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit")
+
+
+@admin.register(RankingSnapshot)
+class RankingSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["week", "campaign", "scope", "taken_on", "row_count"]
+    list_filter = ["week", "campaign"]
+    search_fields = ["campaign__name", "scope__name"]
+    list_select_related = ["campaign", "scope"]
+    date_hierarchy = "week"
+    inlines = [RankingSnapshotRowInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(unit_q(request.user, "scope__"))
+            .annotate(row_total=Count("rows", distinct=True))
+        )
+
+    @admin.display(description=_("参与排名单位数"), ordering="row_total")
+    def row_count(self, snapshot):
+        return snapshot.row_total
+
+
+# ---- Reminders (催办提醒): the office edits them on its own pages (/office/reminders/ …); here the rules
+# change through reminders.policy_update, and the rest is read-only, webhook keys masked. -------------
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    allow_change = True
+    list_display = [
+        "campaign",
+        "enabled",
+        "due_soon_first",
+        "due_soon_second",
+        "overdue_repeat_days",
+        "escalate_after_days",
+        "stale_report_days",
+        "updated_by",
+        "updated_at",
+    ]
+    list_select_related = ["campaign", "updated_by__unit"]
+    rules = list(reminders.POLICY_FIELDS)
+    fields = ["campaign", *rules, "updated_by", "updated_at"]
+    readonly_fields = ["campaign", "updated_by", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit_q(request.user, "campaign__owner__"))
+
+    def save_model(self, request, obj, form, change):
+        with service_call(form):
+            policy = reminders.policy_update(
+                campaign=obj.campaign,
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in self.rules},
+            )
+        adopt(obj, policy)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ReadOnlyAdmin):
+    list_display = ["date", "working", "name", "from_package"]
+    list_filter = ["working", "from_package"]
+    date_hierarchy = "date"
+
+
+class MaskedAddressMixin:
+    @admin.display(description=_("地址"))
+    def masked_address(self, row):
+        return notify.mask_address(row.channel, row.address)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "masked_address"]
+
+
+@admin.register(NotifyEndpoint)
+class NotifyEndpointAdmin(MaskedAddressMixin, ReadOnlyAdmin):
+    list_display = ["id", "unit", "group", "channel", "masked_address", "enabled", "created_at"]
+    list_filter = ["channel", "enabled"]
+    list_select_related = ["unit", "group"]
+    fields = ["unit", "group", "channel", "masked_address", "enabled", "created_at"]  # never the secret
+
+    def get_queryset(self, request):
+        region = notify.in_office_region_q(request.user, "unit", "group__issuing_unit")
+        return super().get_queryset(request).filter(region)
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["key", "rule", "day", "unit", "person", "group", "created_by", "created_at"]
+    list_filter = ["rule", "day"]
+    search_fields = ["key", "note"]
+    list_select_related = ["unit", "person__unit", "group", "created_by__unit"]
+    raw_id_fields = ["task", "milestone", "order", "unit", "person", "group", "created_by"]
+
+    def get_queryset(self, request):
+        region = notify.in_office_region_q(request.user, "unit", "person__unit", "group__issuing_unit")
+        return super().get_queryset(request).filter(region)
+
+
+@admin.register(InboxItem)
+class InboxItemAdmin(ReadOnlyAdmin):
+    list_display = ["person", "notification", "created_at", "read_at"]
+    list_select_related = ["person__unit", "notification"]
+    raw_id_fields = ["notification", "person"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(notify.in_office_region_q(request.user, "person__unit"))
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(MaskedAddressMixin, ReadOnlyAdmin):
+    list_display = ["id", "notification", "channel", "masked_address", "state", "attempts", "updated_at"]
+    list_filter = ["state", "channel"]
+    list_select_related = ["notification"]
+    fields = [
+        "notification",
+        "channel",
+        "endpoint",
+        "masked_address",
+        "state",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "enqueued_at",
+        "sent_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["retry_failed"]
+
+    def get_queryset(self, request):
+        region = notify.in_office_region_q(
+            request.user,
+            "notification__unit",
+            "notification__person__unit",
+            "notification__group__issuing_unit",
+        )
+        return super().get_queryset(request).filter(region)
+
+    @admin.action(description=_("重发所选的发送失败记录"), permissions=["office"])
+    def retry_failed(self, request, queryset):
+        self.run_each(
+            request,
+            queryset.filter(state=DeliveryState.FAILED),
+            lambda delivery: notify.delivery_retry(delivery=delivery, by=request.user),
+            gettext("已重新排队 %(count)d 条发送记录。"),
+        )

@@ -17,7 +17,20 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -200,3 +213,30 @@ def with_card_counts(units: QuerySet[Unit]) -> QuerySet[Unit]:
         yellow_cards=Count("cards", filter=in_force & Q(cards__kind=CardKind.YELLOW), distinct=True),
         red_cards=Count("cards", filter=in_force & Q(cards__kind=CardKind.RED), distinct=True),
     )
+
+
+def cards_in_force_by_unit(unit_ids) -> dict[int, list[str]]:
+    """{unit id: kinds of its issued cards, yellow before red} for the rankings (one query, none for no
+    units). Only issued cards: a proposal is the office's to decide, not a mark on the unit yet."""
+    unit_ids = list(unit_ids)
+    if not unit_ids:
+        return {}
+    found: dict[int, set[str]] = {}
+    issued = Card.objects.filter(unit__in=unit_ids, status=CardStatus.ISSUED).order_by()
+    for unit, kind in issued.values_list("unit", "kind"):
+        found.setdefault(unit, set()).add(kind)
+    return {unit: [kind for kind in CardKind.values if kind in kinds] for unit, kinds in found.items()}
+
+
+# What needs the office first: proposals, then the cards standing, then the history.
+STATUS_ORDER = Case(
+    When(status=CardStatus.PROPOSED, then=Value(0)),
+    When(status=CardStatus.ISSUED, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def cards_proposed_first(cards: QuerySet[Card]) -> QuerySet[Card]:
+    """Proposals first, then the cards in force, then those dismissed or lifted; newest first within."""
+    return cards.annotate(status_order=STATUS_ORDER).order_by("status_order", "-proposed_on", "-id")

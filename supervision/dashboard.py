@@ -22,6 +22,9 @@ Definitions (the flags are those of tasks/flags.py, on `today` in Asia/Shanghai)
   one of its tasks (an order names tasks, not campaigns).
 
 Every task row counts, parent tasks and their subtasks alike, as on the task list.
+
+`user=None` means no viewer at all: every row, unscoped. Only jobs pass it (the weekly ranking snapshots,
+supervision/snapshots.py), never a request.
 """
 
 import datetime
@@ -30,22 +33,30 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks.flags import DayNumber, behind_q, due_soon_q, overdue_q
-from tasks.models import EventKind, ProgressReport, Task, TaskEvent, TaskStatus, UnitKind
-from tasks.selectors import NOTHING, REPORT_INTERVAL_DAYS, access_for
+from tasks.models import REGION_KINDS, EventKind, ProgressReport, Task, TaskEvent, TaskStatus, UnitKind
+from tasks.selectors import NOTHING, REPORT_INTERVAL_DAYS, Access, access_for
 
-from .models import OrderStatus, SupervisionOrder
+from .cards import cards_in_force_by_unit
+from .models import OrderStatus, RankingSnapshot, RankingSnapshotRow, SupervisionOrder
 from .selectors import order_overdue_q
 
 DEFAULT_RANKING_WEIGHTS = {"on_time_rate": 60, "timeliness": 25, "overdue_penalty": 3}
 
 
 # ---- Scope and filters -------------------------------------------------------------------------------
+
+EVERYTHING = Access(everything=True)
+
+
+def _access(user) -> Access:
+    """The viewer's access; no viewer (None, a job) reads everything."""
+    return EVERYTHING if user is None else access_for(user)
 
 
 def _subtree_q(units, field: str) -> Q:
@@ -54,7 +65,7 @@ def _subtree_q(units, field: str) -> Q:
 
 def scoped_tasks(user, *, campaign=None, special_action=None, county=None, township=None) -> QuerySet[Task]:
     """The caller's tasks, narrowed by the filters (a campaign and a special action as rows or ids)."""
-    tasks = Task.objects.filter(access_for(user).task_q()).filter(_subtree_q((county, township), "lead_unit"))
+    tasks = Task.objects.filter(_access(user).task_q()).filter(_subtree_q((county, township), "lead_unit"))
     if campaign is not None:
         tasks = tasks.filter(campaign=campaign)
     if special_action is not None:
@@ -66,7 +77,7 @@ def scoped_orders(
     user, *, campaign=None, special_action=None, county=None, township=None
 ) -> QuerySet[SupervisionOrder]:
     """Supervision orders addressed to a unit in the caller's subtrees (see the module's docstring)."""
-    access = access_for(user)
+    access = _access(user)
     orders = SupervisionOrder.objects.all()
     if not access.everything:
         roots = access.roots()
@@ -203,34 +214,20 @@ def _score(row: dict, weights: dict) -> float:
     return round(score, 2)
 
 
-def ranking(
+def ranked_groups(
     user,
     *,
     campaign=None,
     special_action=None,
     county=None,
     township=None,
-    today: datetime.date | None = None,
-) -> dict:
-    """Units that lead tasks in scope, ranked within their kind (departments, townships … apart).
-
-    Per unit: tasks, closed, overdue, days overdue (the sum over its overdue tasks of today − deadline),
-    the on-time rate, the report timeliness, its open and overdue supervision orders, and a score:
-
-        score = RANKING_WEIGHTS["on_time_rate"] × on-time rate
-              + RANKING_WEIGHTS["timeliness"] × report timeliness
-              − RANKING_WEIGHTS["overdue_penalty"] × overdue tasks
-
-    with the rates as shares (0–1); a rate with nothing to measure (no task come due, none in progress)
-    counts as 1. By default 60, 25 and 3: a unit with everything on time and reported scores 85, and
-    each overdue task costs 3 points. Rank 1 is the highest score; ties go to fewer overdue tasks,
-    then to the name. The weights and the formula come back with the rows, for the page to print.
-
-    Two queries: the tasks grouped by lead unit, the orders grouped by unit.
-    """
-    today = today or timezone.localdate()
+    today: datetime.date,
+    weights: dict | None = None,
+) -> list[dict]:
+    """The ranking's groups (one per kind of unit, rows in rank order) without last week or cards: what
+    `ranking` shows and what the weekly snapshot freezes. Two queries."""
     filters = {"campaign": campaign, "special_action": special_action, "county": county, "township": township}
-    weights = ranking_weights()
+    weights = weights or ranking_weights()
     rows = (
         scoped_tasks(user, **filters)
         .values("lead_unit", "lead_unit__name", "lead_unit__kind")
@@ -271,7 +268,144 @@ def ranking(
         for position, item in enumerate(members, start=1):
             item["rank"] = position
         ranked.append({"kind": kind, "label": str(UnitKind(kind).label), "rows": members})
-    return {"today": today, "weights": weights, "formula": ranking_formula(weights), "groups": ranked}
+    return ranked
+
+
+def ranking(
+    user,
+    *,
+    campaign=None,
+    special_action=None,
+    county=None,
+    township=None,
+    today: datetime.date | None = None,
+) -> dict:
+    """Units that lead tasks in scope, ranked within their kind (departments, townships … apart).
+
+    Per unit: tasks, closed, overdue, days overdue (the sum over its overdue tasks of today − deadline),
+    the on-time rate, the report timeliness, its open and overdue supervision orders, and a score:
+
+        score = RANKING_WEIGHTS["on_time_rate"] × on-time rate
+              + RANKING_WEIGHTS["timeliness"] × report timeliness
+              − RANKING_WEIGHTS["overdue_penalty"] × overdue tasks
+
+    with the rates as shares (0–1); a rate with nothing to measure (no task come due, none in progress)
+    counts as 1. By default 60, 25 and 3: a unit with everything on time and reported scores 85, and
+    each overdue task costs 3 points. Rank 1 is the highest score; ties go to fewer overdue tasks,
+    then to the name. The weights and the formula come back with the rows, for the page to print.
+
+    Each row also has `previous_rank` (its rank in the latest weekly snapshot of an earlier week that
+    ranks the same tasks: see `snapshot_scope`; None when there is none or the unit was not in it),
+    `rank_change` (previous − current: positive = moved up; None without a previous rank) and `cards`
+    (the kinds of the cards standing issued against the unit, yellow before red; a proposal is not a
+    card yet and shows only on the unit's page and the cards page). `previous_week` is the Monday of
+    the snapshot compared with.
+
+    Four queries: the tasks grouped by lead unit, the orders grouped by unit, the previous ranks (not
+    run when no snapshot can be comparable), the cards (not run when nothing is ranked).
+    """
+    today = today or timezone.localdate()
+    filters = {"campaign": campaign, "special_action": special_action, "county": county, "township": township}
+    weights = ranking_weights()
+    groups = ranked_groups(user, **filters, today=today, weights=weights)
+    previous, previous_week = previous_ranks(user, **filters, today=today)
+    cards = cards_in_force_by_unit([row["unit"] for group in groups for row in group["rows"]])
+    for group in groups:
+        for row in group["rows"]:
+            before = previous.get((row["unit"], row["kind"]))
+            row["previous_rank"] = before
+            row["rank_change"] = None if before is None else before - row["rank"]
+            row["cards"] = cards.get(row["unit"], [])
+    return {
+        "today": today,
+        "weights": weights,
+        "formula": ranking_formula(weights),
+        "previous_week": previous_week,
+        "groups": groups,
+    }
+
+
+# ---- Last week's ranks (from supervision/snapshots.py) ---------------------------------------------------
+
+
+def week_of(day: datetime.date) -> datetime.date:
+    """The Monday of `day`'s week: the key of a weekly ranking snapshot."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _whole_roots(access: Access) -> list[str]:
+    """Paths of the subtrees the viewer reads whole: the home region, group scopes not limited to
+    special actions."""
+    home = [access.region.path] if access.region is not None else []
+    return home + [path for path, special_actions in access.scopes if special_actions is None]
+
+
+def snapshot_scope(user, *, campaign=None, special_action=None, county=None, township=None) -> Q | None:
+    """Which region's snapshots rank exactly the tasks this ranking ranks, as a condition on
+    RankingSnapshot; None when no snapshot can (a snapshot ranks every task of one campaign under one
+    region, with no special action):
+
+    - no campaign, or a special action: None;
+    - a `county` / `township` filter: the innermost of them, if it is a region (county, city, province)
+      that the viewer reads whole (it lies in their home region or in a group scope not limited to
+      special actions); else None;
+    - no such filter: the viewer's subtrees must come down to one region read whole (a group scope
+      inside the home region adds nothing), and that region it is. An inspector whose group inspects
+      another county reads two regions: None. A viewer who reads everything ranks the whole campaign:
+      the campaign owner's region (a campaign's tasks are led by units under its owner).
+    """
+    if campaign is None or special_action is not None:
+        return None
+    access = _access(user)
+    subtrees = [unit for unit in (county, township) if unit is not None]
+    if subtrees:
+        target = max(subtrees, key=lambda unit: len(unit.path))
+        if target.kind not in REGION_KINDS or any(not target.path.startswith(u.path) for u in subtrees):
+            return None
+        if not access.everything and not any(target.path.startswith(root) for root in _whole_roots(access)):
+            return None
+        return Q(scope=target.pk)
+    if access.everything:
+        return Q(scope=F("campaign__owner"))
+    whole = _whole_roots(access)
+    outermost = {
+        root for root in whole if not any(root.startswith(other) for other in whole if other != root)
+    }
+    if len(outermost) != 1:
+        return None
+    [root] = outermost
+    if any(not path.startswith(root) for path in access.roots()):
+        return None
+    return Q(scope=int(root.strip("/").split("/")[-1]))
+
+
+def previous_ranks(
+    user, *, campaign=None, special_action=None, county=None, township=None, today: datetime.date
+) -> tuple[dict[tuple[int, str], int], datetime.date | None]:
+    """{(unit, kind): rank} in the latest comparable snapshot taken before `today`, and its week.
+
+    One query, none when no snapshot is comparable (see `snapshot_scope`). The weekly job runs early on
+    Monday, so from Tuesday on the arrows show the movement since last week's close; on Monday itself
+    (today's snapshot would compare the ranking with itself) they still show the week before.
+    """
+    scope = snapshot_scope(
+        user, campaign=campaign, special_action=special_action, county=county, township=township
+    )
+    if scope is None:
+        return {}, None
+    latest = (
+        RankingSnapshot.objects.filter(scope, campaign=getattr(campaign, "pk", campaign), taken_on__lt=today)
+        .order_by("-week")
+        .values("pk")[:1]
+    )
+    rows = RankingSnapshotRow.objects.filter(snapshot=Subquery(latest)).values_list(
+        "unit", "kind", "rank", "snapshot__week"
+    )
+    ranks, weeks = {}, set()
+    for unit, kind, rank, week in rows.order_by():
+        ranks[(unit, kind)] = rank
+        weeks.add(week)
+    return ranks, weeks.pop() if weeks else None
 
 
 # ---- Heat map -----------------------------------------------------------------------------------------

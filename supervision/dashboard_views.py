@@ -2,8 +2,11 @@
 
 Open to every signed-in user, over what they may see. The filters (campaign, special action, county) come
 from a GET form; an id that is not a number or lies outside the viewer's scope is ignored (the choices
-offered are the scoped ones). A fixed number of queries: the choices (three), the figures (five).
-`?screen=1` is the big-screen mode (大屏) for a wall display: dark, full width, reloading every minute.
+offered are the scoped ones). A fixed number of queries: the choices (three), the figures (five),
+the trends and lists of supervision/trends.py (six: by special action, three for the weeks, two lists).
+The weeks are those of the chosen campaign, else of the current one (with "all campaigns" chosen, one
+query more to find it). `?screen=1` is the big-screen mode (大屏) for a wall display: dark, full width,
+reloading every minute.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -16,7 +19,7 @@ from tasks.models import TaskStatus, UnitKind
 from tasks.selectors import campaigns_visible_to, special_actions_visible_to, units_visible_to
 from tasks.views.common import current_campaign
 
-from . import dashboard
+from . import dashboard, trends
 
 SCREEN_REFRESH_SECONDS = 60
 
@@ -128,7 +131,73 @@ def _cards(figures: dict, chosen: dict) -> list[dict]:
     ]
 
 
-def _chart_data(figures: dict, heat: dict, chosen: dict, screen: bool) -> dict:
+def _stack_flags(status, overdue) -> dict:
+    flags = {}
+    if status is not None:
+        flags["status"] = status.value
+    if overdue is not None:
+        flags["overdue"] = "true" if overdue else "false"
+    return flags
+
+
+def _action_list_url(action: dict, chosen: dict, flags: dict) -> str:
+    params = {"campaign": action["campaign"], "special_action": action["id"]}
+    if chosen["county"] is not None:
+        params["county"] = chosen["county"].pk
+    return reverse("task-list") + "?" + urlencode({**params, **flags})
+
+
+def _by_action_chart(bars: dict, chosen: dict) -> dict:
+    """The stacked bars: one per special action, each stack a link to the task list of exactly its tasks
+    (the special action's campaign named, so the list does not fall back to the current campaign)."""
+    actions = bars["special_actions"]
+    several = len({a["campaign"] for a in actions}) > 1
+    labels = [f"{a['name']}({a['campaign_name']})" if several else a["name"] for a in actions]
+    series = []
+    for (key, status, overdue), stack in zip(trends.STACKS, bars["stacks"], strict=True):
+        flags = _stack_flags(status, overdue)
+        series.append(
+            {
+                "key": key,
+                "name": stack["label"],
+                "values": [a[key] for a in actions],
+                "urls": [_action_list_url(a, chosen, flags) for a in actions],
+            }
+        )
+    return {
+        "labels": labels,
+        "totals": [a["tasks"] for a in actions],
+        "series": series,
+        "empty": _("暂无任务。"),
+    }
+
+
+def _weeks_chart(weeks: dict) -> dict:
+    rows = weeks["weeks"]
+    return {
+        "labels": [row["start"].strftime("%m-%d") for row in rows],
+        "titles": [
+            _("第 %(n)s 周(%(start)s – %(end)s)")
+            % {"n": row["week"], "start": row["start"].strftime("%m-%d"), "end": row["end"].strftime("%m-%d")}
+            for row in rows
+        ],
+        "closed": [row["closed"] for row in rows],
+        "closed_cumulative": [row["closed_cumulative"] for row in rows],
+        "planned_cumulative": [row["planned_cumulative"] for row in rows],
+        "reports": [row["reports"] for row in rows],
+        "total": weeks["total"],
+        "names": {
+            "closed": _("本周销号"),
+            "closed_cumulative": _("累计销号"),
+            "planned_cumulative": _("计划累计(按完成时限)"),
+            "total": _("任务总数(不含已撤销)"),
+            "reports": _("进度填报数"),
+        },
+        "empty": _("行动尚未开始。") if weeks["campaign"] else _("暂无冬季行动。"),
+    }
+
+
+def _chart_data(figures: dict, heat: dict, chosen: dict, screen: bool, bars: dict, weeks: dict) -> dict:
     """What static/js/dashboard.js draws, rendered with json_script (labels already translated)."""
     statuses = [s for s in TaskStatus]
     return {
@@ -140,6 +209,8 @@ def _chart_data(figures: dict, heat: dict, chosen: dict, screen: bool) -> dict:
             "name": _("任务数"),
         },
         "heatmap": {**heat, "name": _("逾期任务数"), "empty": _("暂无逾期任务。")},
+        "by_action": _by_action_chart(bars, chosen),
+        "weeks": _weeks_chart(weeks),
     }
 
 
@@ -150,6 +221,11 @@ def dashboard_page(request):
     figures = dashboard.summary(request.user, **chosen)
     ranks = dashboard.ranking(request.user, **chosen)
     heat = dashboard.heatmap(request.user, **chosen)
+    bars = trends.by_special_action(request.user, **chosen)
+    weeks = trends.weekly(
+        request.user, **{**chosen, "campaign": filters["campaign"] or current_campaign(request)}
+    )
+    overdue = trends.overdue_lists(request.user, **chosen)
     screen = request.GET.get("screen") == "1"
     query = {name: row.pk for name, row in chosen.items() if row is not None}
     context = {
@@ -158,7 +234,10 @@ def dashboard_page(request):
         "cards": _cards(figures, chosen),
         "ranking": ranks,
         "heatmap": heat,
-        "chart_data": _chart_data(figures, heat, chosen, screen),
+        "weeks": weeks,
+        "overdue": overdue,
+        "overdue_tasks_url": _task_list_url(chosen, overdue="true"),
+        "chart_data": _chart_data(figures, heat, chosen, screen, bars, weeks),
         "screen": screen,
         "refresh_seconds": SCREEN_REFRESH_SECONDS,
         "screen_url": reverse("dashboard") + "?" + urlencode({**query, "screen": 1}),

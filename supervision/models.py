@@ -562,9 +562,17 @@ class NotifyEndpoint(models.Model):
                 name="endpoint_one_owner",
                 violation_error_message=_("通知渠道须属于一个单位或一个督导检查组。"),
             ),
+            # One of unit and group is always NULL, and NULLs are distinct: one constraint per owner.
             models.UniqueConstraint(
-                fields=["unit", "group", "channel", "address"],
-                name="endpoint_unique",
+                fields=["unit", "channel", "address"],
+                condition=Q(group__isnull=True),
+                name="endpoint_unique_per_unit",
+                violation_error_message=_("已有相同的通知渠道。"),
+            ),
+            models.UniqueConstraint(
+                fields=["group", "channel", "address"],
+                condition=Q(unit__isnull=True),
+                name="endpoint_unique_per_group",
                 violation_error_message=_("已有相同的通知渠道。"),
             ),
         ]

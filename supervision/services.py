@@ -1,4 +1,9 @@
-"""Writes for supervision groups. Inspections, orders and cards come with their own issue."""
+"""Writes of supervision work: groups, inspections (with their photos), supervision orders (with the
+evidence of each rectification). Cards live in supervision/cards.py.
+
+Evidence files are checked by tasks.evidence (type from the content, size and count limits) before
+anything is written, and stored last: a refusal changes nothing, in the database or on disk.
+"""
 
 from collections.abc import Iterable
 
@@ -7,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.models import EventKind, Person, Role, SpecialAction, TaskEvent, Unit
+from tasks import evidence
+from tasks.models import EventKind, Person, Role, SpecialAction, Task, TaskEvent, Unit
 from tasks.services import InvalidTransition, require_office_for, require_text
 
 from .models import (
@@ -18,6 +24,7 @@ from .models import (
     OrderEventKind,
     OrderSequence,
     OrderStatus,
+    SupervisionAttachment,
     SupervisionGroup,
     SupervisionOrder,
     Urgency,
@@ -90,6 +97,20 @@ def _require_in_scope(group: SupervisionGroup, unit: Unit, field: str) -> None:
         )
 
 
+def _require_task_in_scope(group: SupervisionGroup, task: Task, field: str) -> None:
+    """The task's lead unit lies in the scope and, for a group limited to special actions, the task
+    belongs to one of them."""
+    _require_in_scope(group, task.lead_unit, field)
+    limited = {action.pk for action in group.scope_special_actions.all()}
+    if limited and task.special_action_id not in limited:
+        raise ValidationError(
+            {
+                field: _("任务“%(task)s”不在%(group)s督导的专项行动内。")
+                % {"task": task.title, "group": group.name}
+            }
+        )
+
+
 def _require_addressee(by: Person, order: SupervisionOrder, action: str) -> None:
     if by.unit_id != order.unit_id or by.role not in (Role.UNIT_OFFICIAL, Role.OFFICE):
         raise PermissionDenied(_("只有承办单位的人员可以%(action)s。") % {"action": action})
@@ -130,6 +151,38 @@ def _next_sequence(group: SupervisionGroup, year: int) -> int:
     return counter.last
 
 
+# ---- Evidence ------------------------------------------------------------------------------------------
+
+
+def _checked_files(files, field: str) -> list[evidence.CheckedUpload]:
+    """Every file checked before anything is written; the errors under the caller's field name."""
+    try:
+        return evidence.validate_uploads(list(files or ()))
+    except ValidationError as exc:
+        errors = [error for errors in exc.error_dict.values() for error in errors]  # codes kept
+        raise ValidationError({field: errors}) from None
+
+
+def _store_evidence(checked, by: Person, **owner) -> list[SupervisionAttachment]:
+    """Store checked files on their owner (an inspection, or an order and its event), photos with
+    their thumbnail and web copy. Called last in its transaction, after every check has passed."""
+    stored = []
+    for item in checked:
+        upload = item.upload
+        attachment = SupervisionAttachment(
+            file=upload,
+            original_name=(getattr(upload, "name", "") or "file")[-255:],
+            size=upload.size,
+            content_type=item.content_type,  # what the content is, not what the client claimed
+            uploaded_by=by,
+            **owner,
+        )
+        attachment.save()
+        evidence.make_copies(attachment)
+        stored.append(attachment)
+    return stored
+
+
 @transaction.atomic
 def inspection_record(
     *,
@@ -139,30 +192,41 @@ def inspection_record(
     date,
     summary: str,
     units: Iterable[Unit] = (),
-    tasks: Iterable = (),
+    tasks: Iterable[Task] = (),
     findings: Iterable[dict] = (),
+    photos: Iterable = (),
 ) -> Inspection:
-    """A group records an inspection; `findings` are dicts of unit, text and optionally task."""
+    """A group records an inspection; `findings` are dicts of unit, text and optionally task;
+    `photos` are the photos and documents taken on the spot (现场照片)."""
     _require_member(by, group, _("记录督查"))
     if kind not in InspectionKind.values:
         raise ValidationError({"kind": _("未知的督查方式。")})
     if date > timezone.localdate():
         raise ValidationError({"date": _("督查日期不能晚于今天。")})
-    units = list(units)
+    units = list(dict.fromkeys(units))
     for unit in units:
         _require_in_scope(group, unit, "units")
+    tasks = list(dict.fromkeys(tasks))
+    for task in tasks:
+        _require_task_in_scope(group, task, "tasks")
+    rows = []
+    for item in findings:
+        _require_in_scope(group, item["unit"], "findings")
+        if item.get("task") is not None:
+            _require_task_in_scope(group, item["task"], "findings")
+        text = require_text(item.get("text"), "findings", _("发现问题"))
+        rows.append(Finding(unit=item["unit"], task=item.get("task"), text=text))
+    checked = _checked_files(photos, "photos")
     inspection = Inspection(group=group, kind=kind, date=date, summary=(summary or "").strip(), created_by=by)
     inspection.full_clean()
     inspection.save()
     inspection.units_visited.set(units)
-    inspection.tasks_checked.set(list(tasks))
-    for item in findings:
-        _require_in_scope(group, item["unit"], "findings")
-        finding = Finding(
-            inspection=inspection, unit=item["unit"], task=item.get("task"), text=item["text"].strip()
-        )
+    inspection.tasks_checked.set(tasks)
+    for finding in rows:
+        finding.inspection = inspection
         finding.full_clean()
         finding.save()
+    _store_evidence(checked, by, inspection=inspection)
     return inspection
 
 
@@ -188,6 +252,9 @@ def order_issue(
         raise ValidationError({"cooperating_units": _("承办单位不能同时是协办单位。")})
     if deadline < timezone.localdate():
         raise ValidationError({"deadline": _("整改时限不能早于今天。")})
+    tasks = list(dict.fromkeys(tasks))
+    for task in tasks:
+        _require_task_in_scope(group, task, "tasks")
     if finding is not None and SupervisionOrder.objects.filter(finding=finding).exists():
         raise InvalidTransition(_("这个问题已经下发过督办单。"))
     year = timezone.localdate().year
@@ -209,7 +276,7 @@ def order_issue(
     order.number = order_number(group, year, order.sequence)
     order.save()
     order.cooperating_units.set(cooperating_units)
-    order.tasks.set(list(tasks) or ([finding.task] if finding and finding.task_id else []))
+    order.tasks.set(tasks or ([finding.task] if finding and finding.task_id else []))
     _order_event(order, OrderEventKind.ISSUED, by)
     _task_events(order, EventKind.ORDER_ISSUED, by)
     return order
@@ -232,17 +299,22 @@ def order_acknowledge(*, order: SupervisionOrder, by: Person) -> SupervisionOrde
 
 
 @transaction.atomic
-def order_report_rectification(*, order: SupervisionOrder, by: Person, text: str) -> SupervisionOrder:
-    """整改反馈: the unit reports what it has put right."""
+def order_report_rectification(
+    *, order: SupervisionOrder, by: Person, text: str, files: Iterable = ()
+) -> SupervisionOrder:
+    """整改反馈: the unit reports what it has put right, with its evidence (整改佐证: photos, documents)
+    kept on the order with this rectification's event."""
     order = _locked_order(order)
     _require_addressee(by, order, _("反馈整改情况"))
     _require_order_status(order, [OrderStatus.ACKNOWLEDGED], _("反馈整改"))
     text = require_text(text, "text", _("整改情况"))
+    checked = _checked_files(files, "files")
     order.status = OrderStatus.RECTIFIED
     order.rectification = text
     order.returned = False
     order.save()
-    _order_event(order, OrderEventKind.RECTIFIED, by, note=text)
+    event = _order_event(order, OrderEventKind.RECTIFIED, by, note=text)
+    _store_evidence(checked, by, order=order, order_event=event)
     return order
 
 

@@ -1,35 +1,71 @@
-"""督查 pages: the orders a user may see, one order with its steps, and the printable A4 order."""
+"""督查 pages: the orders a user may see, one order with its steps (the rectification with its photos),
+and the printable A4 order. The inspectors' pages (groups, inspections, a new order) and the evidence
+downloads are in inspection_views.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tasks.page_forms import reselect_hint
 from tasks.services import InvalidTransition
 
-from . import services
+from . import reminders, services
+from .inspection_views import EVIDENCE_ACCEPT, acting_groups, evidence_by_event
 from .models import OrderStatus
-from .selectors import orders_visible_to
+from .notify import may_chase
+from .selectors import order_overdue_q, orders_visible_to
+
+HOME_ORDERS = 200
 
 
 def _orders(user):
     return orders_visible_to(user).select_related("group", "unit")
 
 
+def _home_filters(user) -> list[tuple[str, str]]:
+    """全部, and where they apply: 我组下发的 (orders from my groups), 发给本单位的 (to my unit)."""
+    filters = [("all", _("全部"))]
+    if user.is_superuser or user.supervision_groups.exists():
+        filters.append(("mine", _("我组下发的")))
+    if user.unit_id is not None:
+        filters.append(("unit", _("发给本单位的")))
+    return filters
+
+
 @login_required
 def supervision_home(request):
-    orders = list(_orders(request.user).order_by("status", "deadline", "-id")[:200])
+    user = request.user
+    filters = _home_filters(user)
+    show = request.GET.get("show", "all")
+    if show not in dict(filters):
+        show = "all"
+    orders = _orders(user)
+    if show == "mine":
+        orders = orders.filter(group__members=user) if not user.is_superuser else orders
+    elif show == "unit":
+        orders = orders.filter(unit=user.unit_id)
     today = timezone.localdate()
+    orders = orders.annotate(
+        is_overdue=Case(When(order_overdue_q(today), then=Value(True)), default=Value(False))
+    )
+    orders = list(orders.order_by("status", "deadline", "-id")[:HOME_ORDERS])
+    open_count = sum(1 for order in orders if order.status != OrderStatus.CLOSED)
     return render(
         request,
         "supervision/home.html",
         {
             "orders": orders,
-            "open_orders": [o for o in orders if o.status != OrderStatus.CLOSED],
+            "open_count": open_count,
+            "overdue_count": sum(1 for order in orders if order.is_overdue),
+            "filters": filters,
+            "show": show,
+            "acting": acting_groups(user).exists(),
             "today": today,
             "nav_section": "supervision",
         },
@@ -45,24 +81,35 @@ def _may(user, order) -> dict:
         "rectify": addressee and order.status == OrderStatus.ACKNOWLEDGED,
         "verify": member and order.status == OrderStatus.RECTIFIED,
         "return": member and order.status == OrderStatus.RECTIFIED,
+        # 催办: the office and inspectors (reminders.chase_order checks the scope again).
+        "chase": may_chase(user) and order.status != OrderStatus.CLOSED,
+    }
+
+
+def _order_context(request, order, rectify_form: dict | None = None) -> dict:
+    """The order page: its timeline with each rectification's evidence (one query for all of it)."""
+    events = list(order.events.select_related("actor__unit").order_by("at", "id"))
+    evidence = evidence_by_event(order)
+    for event in events:
+        files = evidence.get(event.pk, [])
+        event.photos = [a for a in files if a.thumbnail]
+        event.documents = [a for a in files if not a.thumbnail]
+    return {
+        "order": order,
+        "events": events,
+        "tasks": order.tasks.all(),
+        "may": _may(request.user, order),
+        "today": timezone.localdate(),
+        "evidence_accept": EVIDENCE_ACCEPT,
+        "rectify": rectify_form or {},
+        "nav_section": "supervision",
     }
 
 
 @login_required
 def order_detail(request, pk):
     order = get_object_or_404(_orders(request.user), pk=pk)
-    return render(
-        request,
-        "supervision/order_detail.html",
-        {
-            "order": order,
-            "events": order.events.select_related("actor__unit").order_by("at", "id"),
-            "tasks": order.tasks.all(),
-            "may": _may(request.user, order),
-            "today": timezone.localdate(),
-            "nav_section": "supervision",
-        },
-    )
+    return render(request, "supervision/order_detail.html", _order_context(request, order))
 
 
 @require_POST
@@ -72,7 +119,10 @@ def order_step(request, pk, step):
     calls = {
         "acknowledge": lambda: services.order_acknowledge(order=order, by=request.user),
         "rectify": lambda: services.order_report_rectification(
-            order=order, by=request.user, text=request.POST.get("text", "")
+            order=order,
+            by=request.user,
+            text=request.POST.get("text", ""),
+            files=request.FILES.getlist("files"),
         ),
         "verify": lambda: services.order_verify(
             order=order, by=request.user, note=request.POST.get("note", "")
@@ -81,16 +131,27 @@ def order_step(request, pk, step):
             order=order, by=request.user, reason=request.POST.get("reason", "")
         ),
     }
+    calls["chase"] = lambda: reminders.chase_order(
+        order=order, by=request.user, note=request.POST.get("note", "")
+    )
     if step not in calls:
         raise PermissionDenied
     try:
         calls[step]()
-    except ValidationError as exc:
+    except InvalidTransition as exc:
         messages.error(request, " ".join(exc.messages))
-    except InvalidTransition as exc:  # pragma: no cover - InvalidTransition is a ValidationError
+    except ValidationError as exc:
+        if step == "rectify":
+            # Back to the form with the text kept and the errors beside it; files must be chosen again.
+            errors = [*exc.messages]
+            if request.FILES:
+                errors.append(reselect_hint())
+            form = {"text": request.POST.get("text", ""), "errors": errors}
+            return render(request, "supervision/order_detail.html", _order_context(request, order, form))
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("已办理。"))
+        done = {"rectify": _("整改情况已反馈。"), "chase": _("已催办,承办单位已收到通知。")}
+        messages.success(request, done.get(step, _("已办理。")))
     return redirect("order-detail", pk=order.pk)
 
 

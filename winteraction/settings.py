@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "supervision.models.OrderStatus",
         "InspectionKindEnum": "supervision.models.InspectionKind",
         "OrderEventKindEnum": "supervision.models.OrderEventKind",
+        "CardKindEnum": "supervision.models.CardKind",
+        "CardStatusEnum": "supervision.models.CardStatus",
+        "ReminderRuleEnum": "supervision.models.ReminderRule",
+        "ChannelEnum": "supervision.models.Channel",
     },
 }
 

@@ -1,5 +1,6 @@
-/* 驾驶舱 (supervision/dashboard_views.py): draws the status bar chart and the overdue heat map with the
-   vendored ECharts, from the JSON the page renders with json_script ("dashboard-data"). */
+/* 驾驶舱 (supervision/dashboard_views.py): draws the status bar chart, the overdue heat map, the stacked
+   bars by special action, the weekly burn-up and the reports per week with the vendored ECharts, from
+   the JSON the page renders with json_script ("dashboard-data"). */
 (function () {
   "use strict";
   var source = document.getElementById("dashboard-data");
@@ -99,6 +100,125 @@
         data: cells,
         label: { show: true, fontSize: fontSize, formatter: function (p) { return p.value[2] ? String(p.value[2]) : ""; } },
         emphasis: { itemStyle: { shadowBlur: 8, shadowColor: "rgba(0,0,0,.4)" } }
+      }]
+    });
+  }
+
+  // ---- Tasks by special action: a stacked bar per action, each stack opens the task list behind it ----
+  var colours = {
+    closed: "#198754", awaiting_close: "#b86e00", in_progress: "#0d6efd",
+    not_started: "#6c757d", overdue: "#c8161d", cancelled: "#adb5bd"
+  };
+  var b = data.by_action;
+  var barsElement = document.getElementById("chart-by-action");
+  if (barsElement && b) {
+    // One row per special action: grow with them so that every name stays readable.
+    barsElement.style.height = Math.max(barsElement.clientHeight, b.labels.length * (data.screen ? 44 : 36) + 110) + "px";
+  }
+  var bars = b ? init("chart-by-action") : null;
+  if (bars) {
+    var barsNarrow = bars.getWidth() < 500;
+    bars.setOption({
+      backgroundColor: background,
+      animation: !data.screen,
+      title: b.labels.length ? undefined : {
+        text: b.empty, left: "center", top: "middle", textStyle: { fontSize: fontSize, fontWeight: "normal" }
+      },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, confine: true },
+      legend: { type: barsNarrow ? "scroll" : "plain", top: 0, textStyle: { fontSize: fontSize } },
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: fontSize } },
+      yAxis: {
+        type: "category",
+        data: b.labels,
+        inverse: true,
+        axisLabel: { fontSize: fontSize, width: barsNarrow ? 84 : 180, overflow: "truncate" }
+      },
+      series: b.series.map(function (s) {
+        return {
+          name: s.name,
+          type: "bar",
+          stack: "tasks",
+          barMaxWidth: 28,
+          data: s.values,
+          itemStyle: { color: colours[s.key] },
+          label: { show: !barsNarrow, fontSize: fontSize - 1, formatter: function (p) { return p.value ? String(p.value) : ""; } },
+          emphasis: { focus: "series" }
+        };
+      })
+    });
+    bars.on("click", function (p) {
+      var s = b.series[p.seriesIndex];
+      if (s && p.value) { window.location.href = s.urls[p.dataIndex]; }
+    });
+  }
+
+  // ---- The campaign week by week: closed (bars), closed so far and the plan (lines) ----
+  var wk = data.weeks;
+  function emptyTitle(text) {
+    return { text: text, left: "center", top: "middle", textStyle: { fontSize: fontSize, fontWeight: "normal" } };
+  }
+  function weekTooltip() {
+    return {
+      trigger: "axis",
+      confine: true,
+      formatter: function (items) {
+        var lines = [wk.titles[items[0].dataIndex]];
+        items.forEach(function (p) { lines.push(p.marker + p.seriesName + ": " + p.value); });
+        return lines.join("<br>");
+      }
+    };
+  }
+  var burnup = wk ? init("chart-burnup") : null;
+  if (burnup) {
+    var burnNarrow = burnup.getWidth() < 500;
+    burnup.setOption({
+      backgroundColor: background,
+      animation: !data.screen,
+      title: wk.labels.length ? undefined : emptyTitle(wk.empty),
+      tooltip: weekTooltip(),
+      legend: { type: burnNarrow ? "scroll" : "plain", top: 0, textStyle: { fontSize: fontSize } },
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: wk.labels, axisLabel: { fontSize: fontSize } },
+      // Up to the campaign's tasks, so that the line they end at shows.
+      yAxis: {
+        type: "value", minInterval: 1, axisLabel: { fontSize: fontSize },
+        max: function (v) { return Math.max(v.max, wk.total); }
+      },
+      series: [
+        { name: wk.names.closed, type: "bar", data: wk.closed, barMaxWidth: 24, itemStyle: { color: "#7fbf9b" } },
+        {
+          name: wk.names.closed_cumulative, type: "line", data: wk.closed_cumulative,
+          itemStyle: { color: "#198754" }, lineStyle: { width: 3 }, symbolSize: 6,
+          markLine: wk.labels.length ? {
+            symbol: "none",
+            lineStyle: { color: "#adb5bd", type: "dotted" },
+            label: { formatter: wk.names.total + " " + wk.total, position: "insideEndTop", fontSize: fontSize - 1 },
+            data: [{ yAxis: wk.total }]
+          } : undefined
+        },
+        {
+          name: wk.names.planned_cumulative, type: "line", data: wk.planned_cumulative,
+          itemStyle: { color: "#c8161d" }, lineStyle: { type: "dashed" }, symbolSize: 4
+        }
+      ]
+    });
+  }
+
+  var reports = wk ? init("chart-reports") : null;
+  if (reports) {
+    reports.setOption({
+      backgroundColor: background,
+      animation: !data.screen,
+      title: wk.labels.length ? undefined : emptyTitle(wk.empty),
+      tooltip: weekTooltip(),
+      grid: { left: 8, right: 16, top: 24, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: wk.labels, axisLabel: { fontSize: fontSize } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: fontSize } },
+      series: [{
+        name: wk.names.reports, type: "bar", data: wk.reports, barMaxWidth: 28,
+        itemStyle: { color: "#0d6efd" },
+        label: { show: reports.getWidth() >= 500, position: "top", fontSize: fontSize - 1 }
       }]
     });
   }

@@ -17,6 +17,7 @@ from tasks.api.serializers import ErrorSerializer
 from tasks.selectors import campaigns_visible_to, special_actions_visible_to, units_visible_to
 
 from .. import dashboard
+from ..models import CardKind
 
 # ---- Query parameters -----------------------------------------------------------------------------------
 
@@ -132,6 +133,24 @@ class RankingRowSerializer(serializers.Serializer):
     open_orders = serializers.IntegerField(help_text=gettext_lazy("未销号的督办单。"))
     overdue_orders = serializers.IntegerField(help_text=gettext_lazy("逾期未销号的督办单。"))
     score = serializers.FloatField(help_text=gettext_lazy("得分,按 formula 计算。"))
+    previous_rank = serializers.IntegerField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "上周名次:同一行动、同一范围(county 或 township 参数所指的县、市;未指定时为当前用户所在的地区)"
+            "最近一次往周排名快照中的名次。没有可比的快照(未指定行动、指定了专项行动、范围不是整个地区)"
+            "或该单位当时未参与排名时为 null。"
+        ),
+    )
+    rank_change = serializers.IntegerField(
+        allow_null=True,
+        help_text=gettext_lazy("名次变化 = 上周名次 − 本周名次:正数为上升,负数为下降;无上周名次时为 null。"),
+    )
+    cards = serializers.ListField(
+        child=serializers.ChoiceField(choices=CardKind.choices),
+        help_text=gettext_lazy(
+            "该单位当前已亮出(未撤销)的牌:yellow 黄牌、red 红牌,黄牌在前;系统提议的不计。"
+        ),
+    )
 
 
 class RankingGroupSerializer(serializers.Serializer):
@@ -146,6 +165,10 @@ class RankingSerializer(serializers.Serializer):
         child=serializers.FloatField(), help_text=gettext_lazy("得分公式的权重(RANKING_WEIGHTS)。")
     )
     formula = serializers.CharField(help_text=gettext_lazy("得分公式,供页面显示。"))
+    previous_week = serializers.DateField(
+        allow_null=True,
+        help_text=gettext_lazy("比较所用排名快照的所属周(星期一);没有可比的快照时为 null。"),
+    )
     groups = RankingGroupSerializer(many=True, help_text=gettext_lazy("每类单位(县直单位、乡镇……)分别排名。"))
 
 
@@ -215,6 +238,7 @@ class DashboardSummaryView(DashboardView):
     description=gettext_lazy(
         "牵头任务的单位按类型(县直单位、乡镇……)分别排名:任务数、销号、逾期及逾期天数、按期完成率、"
         "填报及时率、督办单,以及按 RANKING_WEIGHTS 计算的得分。得分相同时逾期少者在前,再按名称。"
+        "每个单位还给出上周名次及名次变化(来自每周排名快照),以及当前已亮出的红黄牌。"
     ),
     parameters=[DashboardFilterSerializer],
     responses={200: RankingSerializer, 400: BAD_FILTER},

@@ -24,6 +24,7 @@ from ..models import (
     OrderEvent,
     OrderEventKind,
     OrderStatus,
+    SupervisionAttachment,
     SupervisionGroup,
     SupervisionOrder,
     Urgency,
@@ -66,6 +67,49 @@ class TaskRefSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "title"]
 
 
+# ---- Evidence (inspection photos, rectification files) ------------------------------------------------
+
+
+class SupervisionAttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = PersonRefSerializer(read_only=True)
+    download_url = serializers.SerializerMethodField(
+        help_text=_("原件的下载地址(网站页面,须以浏览器登录;只有可见该督查记录或督办单的用户可以下载)。")
+    )
+
+    class Meta:
+        model = SupervisionAttachment
+        fields = [
+            "id",
+            "order_event",
+            "original_name",
+            "size",
+            "content_type",
+            "uploaded_by",
+            "uploaded_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        from django.urls import reverse
+
+        url = reverse("evidence-download", args=[attachment.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+def evidence_field(label):
+    return serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        allow_empty=True,
+        label=label,
+        help_text=_(
+            "multipart/form-data 上传,可多个(同名字段重复);最多 10 个,每个不超过 10 MB:图片、PDF、Word、Excel。"
+        ),
+    )
+
+
 # ---- Inspections and findings ------------------------------------------------------------------------
 
 
@@ -98,6 +142,7 @@ class InspectionSerializer(serializers.ModelSerializer):
     tasks_checked = TaskRefSerializer(many=True, read_only=True)
     findings = FindingSerializer(many=True, read_only=True)
     created_by = PersonRefSerializer(read_only=True)
+    attachments = SupervisionAttachmentSerializer(many=True, read_only=True, help_text=_("现场照片和材料。"))
 
     class Meta:
         model = Inspection
@@ -111,6 +156,7 @@ class InspectionSerializer(serializers.ModelSerializer):
             "units_visited",
             "tasks_checked",
             "findings",
+            "attachments",
             "created_by",
             "created_at",
         ]
@@ -131,6 +177,7 @@ class InspectionCreateSerializer(InputSerializer):
     units = VisibleRelatedField(Unit, units_visible_to, many=True, required=False, label=_("检查单位"))
     tasks = VisibleRelatedField(Task, _tasks, many=True, required=False, label=_("检查任务"))
     findings = FindingInputSerializer(many=True, required=False, label=_("发现问题"))
+    photos = evidence_field(_("现场照片和材料"))
 
 
 # ---- Supervision orders ----------------------------------------------------------------------------
@@ -199,9 +246,12 @@ class SupervisionOrderSerializer(serializers.ModelSerializer):
 
 class SupervisionOrderDetailSerializer(SupervisionOrderSerializer):
     events = OrderEventSerializer(many=True, read_only=True)
+    attachments = SupervisionAttachmentSerializer(
+        many=True, read_only=True, help_text=_("整改佐证;order_event 指明随哪一次整改反馈上传。")
+    )
 
     class Meta(SupervisionOrderSerializer.Meta):
-        fields = [*SupervisionOrderSerializer.Meta.fields, "events"]
+        fields = [*SupervisionOrderSerializer.Meta.fields, "events", "attachments"]
         read_only_fields = fields
 
 
@@ -223,3 +273,4 @@ class OrderCreateSerializer(OrderIssueFromFindingSerializer):
 
 class RectificationSerializer(InputSerializer):
     text = serializers.CharField(label=_("整改情况"))
+    files = evidence_field(_("整改佐证"))

@@ -6,19 +6,22 @@ order's status allows (409 `invalid_transition`).
 """
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from tasks.api.etags import ETagMixin
+from tasks.api.parsers import JSONParser
 from tasks.api.serializers import NoteSerializer, ReasonSerializer
 from tasks.api.views import IF_MATCH_HEADER, IF_NONE_MATCH_HEADER
 
 from .. import selectors, services
 from ..filters import InspectionFilter, SupervisionGroupFilter, SupervisionOrderFilter
-from ..models import SupervisionGroup, SupervisionOrder
+from ..models import SupervisionAttachment, SupervisionGroup, SupervisionOrder
 from . import serializers as s
 
 
@@ -26,6 +29,24 @@ def _valid(serializer_class, request):
     serializer = serializer_class(data=request.data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def _files(request, data, name: str) -> list:
+    """Evidence files of a multipart request (several under one name); none from a JSON body."""
+    return request.FILES.getlist(name) or list(data.get(name) or [])
+
+
+def _evidence_prefetch() -> Prefetch:
+    return Prefetch(
+        "attachments",
+        queryset=SupervisionAttachment.objects.select_related("uploaded_by__unit").order_by(
+            "uploaded_at", "id"
+        ),
+    )
+
+
+# Photos come from a phone: multipart; JSON stays for everything without files.
+EVIDENCE_PARSERS = [MultiPartParser, JSONParser]
 
 
 # ---- Groups -------------------------------------------------------------------------------------------
@@ -70,14 +91,22 @@ class SupervisionGroupViewSet(viewsets.ReadOnlyModelViewSet):
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.InspectionSerializer
     filterset_class = InspectionFilter
+    parser_classes = EVIDENCE_PARSERS  # its one write (create) may carry photos
 
     def get_queryset(self):
-        return selectors.inspections_visible_to(self.request.user)
+        return selectors.inspections_visible_to(self.request.user).prefetch_related(_evidence_prefetch())
 
     @extend_schema(
         summary=_("记录督查"),
-        description=_("检查组成员记录一次督查及发现的问题;检查单位和问题涉及的单位须在检查组的督导范围内。"),
-        request=s.InspectionCreateSerializer,
+        description=_(
+            "检查组成员记录一次督查及发现的问题;检查单位和问题涉及的单位须在检查组的督导范围内。"
+            "可用 multipart/form-data 附现场照片和材料(photos,可多个;发现问题写作 findings[0]unit、"
+            "findings[0]text …)。文件按内容检查,有一个不合格则整条记录都不保存。"
+        ),
+        request={
+            "multipart/form-data": s.InspectionCreateSerializer,
+            "application/json": s.InspectionCreateSerializer,
+        },
         responses={201: s.InspectionSerializer},
     )
     def create(self, request, *args, **kwargs):
@@ -91,6 +120,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             units=data.get("units", []),
             tasks=data.get("tasks", []),
             findings=[dict(item) for item in data.get("findings", [])],
+            photos=_files(request, data, "photos"),
         )
         body = self.get_serializer(self.get_queryset().get(pk=inspection.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -155,7 +185,7 @@ class SupervisionOrderViewSet(
     def get_queryset(self):
         orders = selectors.orders_visible_to(self.request.user)
         if self.action != "list":
-            orders = orders.prefetch_related(selectors.order_events_prefetch())
+            orders = orders.prefetch_related(selectors.order_events_prefetch(), _evidence_prefetch())
         return orders
 
     def get_serializer_class(self):
@@ -204,17 +234,23 @@ class SupervisionOrderViewSet(
 
     @extend_schema(
         summary=_("反馈整改情况"),
-        description=_("承办单位签收后反馈整改情况,等待检查组验收。"),
-        request=s.RectificationSerializer,
+        description=_(
+            "承办单位签收后反馈整改情况,等待检查组验收。可用 multipart/form-data 附整改佐证(files,可多个:"
+            "照片、PDF、Word、Excel),文件按内容检查,有一个不合格则整个反馈都不保存。"
+        ),
+        request={
+            "multipart/form-data": s.RectificationSerializer,
+            "application/json": s.RectificationSerializer,
+        },
         responses=s.SupervisionOrderDetailSerializer,
         parameters=[IF_MATCH_HEADER],
     )
-    @action(detail=True, methods=["post"], url_path="report-rectification")
+    @action(detail=True, methods=["post"], url_path="report-rectification", parser_classes=EVIDENCE_PARSERS)
     def report_rectification(self, request, pk=None):
         return self._step(
             request,
             lambda order, data: services.order_report_rectification(
-                order=order, by=request.user, text=data["text"]
+                order=order, by=request.user, text=data["text"], files=_files(request, data, "files")
             ),
             s.RectificationSerializer,
         )

@@ -1,7 +1,7 @@
-"""The campaign switcher and the placeholders the navigation links to."""
+"""The campaign switcher. (The inbox the bell links to is supervision/notification_views.py.)"""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -22,12 +22,6 @@ def campaign_switch(request):
     return redirect(target)
 
 
-@login_required
-def notifications_placeholder(request):
-    return render(request, "tasks/placeholder.html", {"area": "notifications"})
-
-
 urlpatterns = [
     path("campaign/", campaign_switch, name="campaign-switch"),
-    path("notifications/", notifications_placeholder, name="notifications"),
 ]

@@ -21,6 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from supervision import notify
+from supervision.notify_forms import ChaseForm
+
 from .. import services
 from ..models import (
     OPEN_STATUSES,
@@ -86,6 +89,8 @@ class TaskPermissions:
         self.may_return = office
         self.may_cancel = office
         self.may_instruct = user.role == Role.LEADER and services._in_region_of(user, task.lead_unit)
+        # supervision.reminders.chase_task: the office and inspectors, for a task they can see (as here)
+        self.may_chase = notify.may_chase(user)
 
     def _status(self, *allowed) -> bool:
         return self.task.status in allowed
@@ -125,6 +130,10 @@ class TaskPermissions:
     @property
     def can_instruct(self):
         return self.may_instruct
+
+    @property
+    def can_chase(self):
+        return self.may_chase and self._status(*RUNNING_STATUSES)
 
     @property
     def any_office_action(self):
@@ -171,6 +180,7 @@ class Forms:
     instruction: InstructionForm | None = None
     milestone: MilestoneCompleteForm | None = None
     milestone_pk: int | None = None
+    chase: ChaseForm | None = None  # unprefixed (`note`): the partial is shared with the order page
 
 
 def _context(request, task: Task, forms: Forms | None = None, open_form: str = "") -> dict:
@@ -445,6 +455,22 @@ def instruction_write(request, pk):
     )
 
 
+@require_POST
+@login_required
+def task_chase(request, pk):
+    """催办: the lead unit is told at once (in-app and its channels); the chase goes on the timeline."""
+    task, _can = _task_for_action(request, pk, "chase")
+    form = ChaseForm(request.POST)
+    return _act(
+        request,
+        task,
+        form,
+        "chase",
+        lambda data: notify.task_chase(task=task, by=request.user, note=data.get("note", "")),
+        _("已催办,已通知牵头单位。"),
+    )
+
+
 # ---- Evidence downloads ---------------------------------------------------------------------------------
 
 
@@ -509,6 +535,7 @@ urlpatterns = [
         name="task-extension-decide",
     ),
     path("tasks/<int:pk>/instructions/", instruction_write, name="task-instruction"),
+    path("tasks/<int:pk>/chase/", task_chase, name="task-chase"),
     path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
     path("attachments/<int:pk>/thumbnail/", attachment_thumbnail, name="attachment-thumbnail"),
     path("attachments/<int:pk>/web/", attachment_web, name="attachment-web"),

@@ -65,3 +65,16 @@ def test_api_viewers_load_only_local_assets(page, client):
     assert sources, html
     assert [url for url in sources if re.match(r"(https?:)?//", url)] == []
     assert "cdn" not in html.lower()
+
+
+def test_chasing_documents_created_forbidden_and_conflict(schema):
+    for path in ("/api/v1/tasks/{id}/chase/", "/api/v1/supervision-orders/{id}/chase/"):
+        responses = schema["paths"][path]["post"]["responses"]
+        assert {"201", "403", "404", "409"} <= set(responses), path
+
+
+def test_my_messages_can_be_filtered_to_the_unread(schema):
+    names = {
+        parameter["name"] for parameter in schema["paths"]["/api/v1/notifications/"]["get"]["parameters"]
+    }
+    assert {"unread", "page", "page_size"} <= names

@@ -110,6 +110,7 @@ def _tiny_jpeg() -> bytes:
 def api_world(world, settings, media, in_process_app):
     """The `world` county, plus a row for every detail route to reach."""
     from supervision.cards import Card, cards_propose
+    from supervision.reminders import chase_task
     from supervision.services import inspection_record, order_issue
     from tasks import services
 
@@ -171,6 +172,8 @@ def api_world(world, settings, media, in_process_app):
             "tokens": token.pk,
             # Revoking the token the test signs in with would turn every later call into a 401.
             "tokens/{id}/revoke/": spare.pk,
+            # A chase of the task: in the inbox of 万安镇's official (ids are the notification's).
+            "notifications": chase_task(task=task, by=w.office, note="请加快进度").pk,
         },
     )
 

@@ -2,6 +2,7 @@
 are possible, and the same over HTTP (401, 404, 403, 200, 409)."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import cache
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from supervision import services
+from supervision import dashboard, services
 from supervision.cards import card_dismiss, card_issue, card_lift, cards_propose, with_card_counts
 from supervision.models import Card, CardKind, CardStatus
 from tasks import services as task_services
@@ -384,3 +385,43 @@ def test_a_missing_reason_answers_400(world, deadline, travel, api):
     response = api(world.office).post(f"{CARDS}{card.pk}/dismiss/", {}, format="json")
     assert response.status_code == 400
     assert "reason" in response.json()["fields"]
+
+
+# ---- Cards in the ranking -------------------------------------------------------------------------------
+
+
+def ranked_cards(user, **filters) -> dict:
+    data = dashboard.ranking(user, **filters)
+    return {row["name"]: row["cards"] for group in data["groups"] for row in group["rows"]}
+
+
+def test_a_proposal_is_not_shown_in_the_ranking(world, deadline, travel):
+    yellow(world, deadline, travel)
+    world.task(lead_unit=world.shanmu, title="冬季供暖保障", deadline=late_by(deadline, 30))
+    assert ranked_cards(world.office) == {"万安镇": [], "山目乡": []}
+
+
+def test_issued_cards_show_in_the_ranking_yellow_before_red(world, deadline, travel):
+    card = card_issue(card=yellow(world, deadline, travel), by=world.office, reason="两项任务逾期")
+    assert ranked_cards(world.office, campaign=world.campaign) == {"万安镇": ["yellow"]}
+    travel(late_by(deadline, 8 + 14))
+    assert cards_propose() == 1
+    card_issue(card=Card.objects.get(kind=CardKind.RED), by=world.office, reason="黄牌逾期未改")
+    assert ranked_cards(world.wanan_official) == {"万安镇": ["yellow", "red"]}
+    card_lift(card=card, by=world.office, reason="已整改")
+    assert ranked_cards(world.wanan_official) == {"万安镇": ["red"]}
+
+
+def test_the_dashboard_and_the_api_show_the_cards(world, deadline, travel, client, api):
+    card_issue(card=yellow(world, deadline, travel), by=world.office, reason="两项任务逾期")
+    world.task(lead_unit=world.shanmu, title="冬季供暖保障", deadline=late_by(deadline, 30))
+    client.force_login(world.shanmu_official)
+    html = client.get("/supervision/dashboard/").content.decode()
+    rows = dict(re.findall(r'<tr data-unit="(\d+)">(.*?)</tr>', html, re.S))
+    assert 'data-testid="card-yellow"' in rows[str(world.wanan.pk)]
+    assert "card-yellow" not in rows[str(world.shanmu.pk)] and "card-red" not in html
+    data = api(world.shanmu_official).get("/api/v1/dashboard/ranking/").json()
+    assert {row["name"]: row["cards"] for row in data["groups"][0]["rows"]} == {
+        "万安镇": ["yellow"],
+        "山目乡": [],
+    }

@@ -554,10 +554,20 @@ def test_an_overdue_task_costs_the_penalty(world):
     ]
 
 
-def test_ranking_runs_two_queries(world, county, django_assert_num_queries):
+def test_ranking_runs_three_queries_when_no_snapshot_compares(world, county, django_assert_num_queries):
+    # The tasks, the orders, the cards; no last week with a special action (four with one: test_snapshots).
     access_for(world.office)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         dashboard.ranking(world.office, special_action=world.safety)
+
+
+def test_ranking_without_a_viewer_ranks_everything(world, county):
+    data = dashboard.ranking(None, campaign=world.campaign, county=world.county, today=county.today)
+    assert ranking_by_kind(data) == ranking_by_kind(
+        dashboard.ranking(world.office, campaign=world.campaign, county=world.county, today=county.today)
+    )
+    everything = dashboard.summary(None, today=county.today)
+    assert everything["tasks"] == Task.objects.count()
 
 
 # ---- Heat map ------------------------------------------------------------------------------------------------
@@ -717,6 +727,7 @@ def test_endpoint_runs_as_many_queries_for_a_large_campaign_as_for_a_small_one(w
     grow(world, 160, first=100)
     large = count()
     assert Unit.objects.filter(kind="township").count() > 40
-    # session, user, group scopes, three filter lookups, then the figures (2, 2 or 1)
-    figures_queries = {"summary": 2, "ranking": 2, "heatmap": 1}[endpoint]
+    # session, user, group scopes, three filter lookups, then the figures (2, 3 or 1: the ranking's
+    # cards; no last week with a special action)
+    figures_queries = {"summary": 2, "ranking": 3, "heatmap": 1}[endpoint]
     assert small == large == 6 + figures_queries

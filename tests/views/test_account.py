@@ -323,7 +323,7 @@ def test_the_audit_log_pages_by_fifty_in_a_fixed_number_of_queries(client, world
         record(AuditKind.EXPORTED, user=world.wanan_official, rows=n)
     client.force_login(world.office)
     client.get(reverse("audit-log"))  # warm the session
-    with django_assert_num_queries(7) as few:  # session, user, access, nav ×2, count, page
+    with django_assert_num_queries(8) as few:  # session, user, access, nav ×2, bell, count, page
         client.get(reverse("audit-log"))
     for n in range(60):
         record(AuditKind.EXPORTED, user=world.wanan_official, rows=n)

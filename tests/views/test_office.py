@@ -82,7 +82,7 @@ def test_the_office_home_runs_a_fixed_number_of_queries(client, world, django_as
     client.force_login(world.office)
     world.task()
     client.get(reverse("office"))
-    with django_assert_num_queries(7) as few:  # session, user, access, nav ×2, special actions, tasks
+    with django_assert_num_queries(8) as few:  # session, user, access, nav ×2, bell, special actions, tasks
         client.get(reverse("office"))
     for n in range(5):
         world.task(title=f"任务{n}")

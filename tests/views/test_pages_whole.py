@@ -54,6 +54,31 @@ def pages(world):
     services.milestone_add(task=task, by=world.office, title="完成排查", due_date=days(-3))
     services.extension_request(task=task, by=world.wanan_official, new_deadline=days(9), reason="雨雪天气")
     official, office = world.wanan_official, world.office
+    inspector = world.inspector
+    from supervision import reminders
+    from supervision import services as supervision
+
+    inspection = supervision.inspection_record(
+        group=world.group,
+        by=inspector,
+        kind="on_site",
+        date=days(0),
+        summary="实地察看",
+        units=[world.wanan],
+        findings=[{"unit": world.wanan, "text": "台账未更新"}, {"unit": world.wanan, "text": "现场未整改"}],
+    )
+    order = supervision.order_issue(
+        group=world.group,
+        by=inspector,
+        unit=world.wanan,
+        problem="台账未更新",
+        requirement="一周内补齐",
+        deadline=days(7),
+        tasks=[task],
+        finding=inspection.findings.first(),
+    )
+    supervision.order_acknowledge(order=order, by=official)
+    reminders.chase_task(task=task, by=office, note="请加快进度")
     return [
         (None, "/login/"),
         (official, "/"),
@@ -73,6 +98,23 @@ def pages(world):
         (office, "/supervision/"),
         (world.office, "/supervision/dashboard/"),
         (official, "/notifications/"),
+        (inspector, "/supervision/groups/"),
+        (office, "/supervision/groups/"),
+        (inspector, "/supervision/inspections/"),
+        (inspector, "/supervision/inspections/new/"),
+        (inspector, f"/supervision/inspections/{inspection.pk}/"),
+        (inspector, f"/supervision/orders/new/?unit={world.wanan.pk}&task={task.pk}"),
+        (inspector, f"/supervision/orders/{order.pk}/"),
+        (official, f"/supervision/orders/{order.pk}/"),
+        (office, f"/supervision/orders/{order.pk}/print/"),
+        (office, f"/supervision/units/{world.wanan.pk}/"),
+        (office, "/supervision/cards/"),
+        (office, "/supervision/dashboard/?screen=1"),
+        (office, "/office/reminders/"),
+        (office, "/office/calendar/?year=2026"),
+        (office, "/office/endpoints/"),
+        (office, "/office/deliveries/?state=failed"),
+        (office, "/office/deliveries/?state=pending"),
     ]
 
 

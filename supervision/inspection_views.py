@@ -1,0 +1,691 @@
+"""督查 pages for inspectors: my groups, inspections (record one with photos from a phone, read one, turn
+a finding into a 督办单 in one step), a new 督办单, and the checked downloads of supervision evidence.
+
+Who may do what is decided in the querysets: the groups I may act for are `acting_groups` (the active
+groups I belong to), every choice a form offers lies inside the chosen group's scope (`Scope`), and the
+services check again. A POST for a group I do not belong to is a 403, a row I may not see a 404.
+
+The forms take their choices from one `Scope` (three queries at most), never from a queryset per field,
+so a page costs the same number of queries however many findings, rows or photos it shows.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tasks import evidence
+from tasks.models import Role, Task, TaskStatus, Unit, UnitKind
+from tasks.page_forms import MultipleFileField, MultipleFileInput, reselect_hint
+from tasks.selectors import NOTHING
+from tasks.services import InvalidTransition
+
+from . import services
+from .models import (
+    InspectionKind,
+    OrderStatus,
+    SupervisionAttachment,
+    SupervisionGroup,
+    Urgency,
+)
+from .selectors import findings_visible_to, groups_visible_to, inspections_visible_to, orders_visible_to
+
+# What a phone offers for evidence: the camera and the gallery, PDFs and Office files.
+EVIDENCE_ACCEPT = "image/*,.pdf,.doc,.docx,.xls,.xlsx"
+FINDING_ROWS = 3  # empty findings rows on a new inspection; "add a row" (htmx) gives more
+MAX_FINDINGS = 50
+DEFAULT_ORDER_DAYS = 7  # a new order's deadline, until the inspector picks one
+INSPECTIONS_PER_PAGE = 50
+
+# ---- Groups and their scopes ----------------------------------------------------------------------
+
+
+def acting_groups(user) -> QuerySet[SupervisionGroup]:
+    """The groups this user may act for (record inspections, issue and close out orders): the active
+    groups they belong to; every active group for a superuser (as services._require_member)."""
+    if not getattr(user, "is_authenticated", False):
+        return SupervisionGroup.objects.none()
+    groups = SupervisionGroup.objects.filter(is_active=True)
+    if not user.is_superuser:
+        groups = groups.filter(members=user)
+    return groups.prefetch_related("scope_units", "scope_special_actions").order_by(
+        "issuing_unit__path", "name"
+    )
+
+
+def _under(paths: list[str], prefix: str = "") -> Q:
+    return reduce(or_, (Q(**{f"{prefix}path__startswith": p}) for p in paths), NOTHING)
+
+
+def _unit_label(unit: Unit) -> str:
+    return unit.full_name or unit.name
+
+
+def _task_label(task: Task) -> str:
+    return f"{task.code} {task.title}"
+
+
+@dataclass
+class Scope:
+    """The units (and tasks) a group's forms may name: everything under its scope units, and for a
+    group limited to special actions only their tasks."""
+
+    group: SupervisionGroup | None
+    units: dict[int, Unit] = field(default_factory=dict)
+    tasks: dict[int, Task] = field(default_factory=dict)
+
+    def unit_choices(self, blank: bool = False) -> list:
+        rows = [(pk, _unit_label(unit)) for pk, unit in self.units.items()]
+        return [("", "---------"), *rows] if blank else rows
+
+    def task_choices(self, blank: bool = False) -> list:
+        rows = [(pk, _task_label(task)) for pk, task in self.tasks.items()]
+        return [("", _("(不涉及具体任务)")), *rows] if blank else rows
+
+
+def scope_of(group: SupervisionGroup | None, *, with_tasks: bool = True) -> Scope:
+    """Two queries (units, tasks) for a group from `acting_groups` (its scope is prefetched)."""
+    if group is None:
+        return Scope(None)
+    paths = [unit.path for unit in group.scope_units.all()]
+    if not paths:
+        return Scope(group)
+    units = Unit.objects.filter(_under(paths)).order_by("path")
+    scope = Scope(group, {unit.pk: unit for unit in units})
+    if with_tasks:
+        tasks = Task.objects.filter(_under(paths, "lead_unit__")).exclude(status=TaskStatus.CANCELLED)
+        limited = [action.pk for action in group.scope_special_actions.all()]
+        if limited:
+            tasks = tasks.filter(special_action__in=limited)
+        scope.tasks = {task.pk: task for task in tasks.only("pk", "code", "title").order_by("code", "pk")}
+    return scope
+
+
+def _pick(groups: list[SupervisionGroup], value) -> SupervisionGroup | None:
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return next((group for group in groups if group.pk == pk), None)
+
+
+def _posted_group(request, groups: list[SupervisionGroup]) -> SupervisionGroup:
+    """The group a POST acts for: one of mine, or the request is refused (a forged id is a 403)."""
+    group = _pick(groups, request.POST.get("group"))
+    if group is None:
+        raise PermissionDenied(_("只有督导检查组的成员可以办理。"))
+    return group
+
+
+def _dashboard_url(group: SupervisionGroup) -> str:
+    """The 驾驶舱 filtered to the group's scope, where the dashboard can filter to it (one county)."""
+    scope = list(group.scope_units.all())
+    url = reverse("dashboard")
+    if len(scope) == 1 and scope[0].kind == UnitKind.COUNTY:
+        url += "?" + urlencode({"county": scope[0].pk})
+    return url
+
+
+# ---- Forms ----------------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%d")
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows, "class": "form-control"})
+
+
+def _checklist() -> forms.CheckboxSelectMultiple:
+    return forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+
+def _select(**attrs) -> forms.Select:
+    return forms.Select(attrs={"class": "form-select", **attrs})
+
+
+def _evidence_field(label, help_text, *, capture: bool) -> MultipleFileField:
+    attrs = {"class": "form-control", "accept": EVIDENCE_ACCEPT}
+    if capture:
+        attrs["capture"] = "environment"  # the phone opens its rear camera
+    return MultipleFileField(
+        label=label, required=False, help_text=help_text, widget=MultipleFileInput(attrs)
+    )
+
+
+EVIDENCE_HELP = gettext_lazy("可多选,最多 10 个,每个不超过 10 MB:图片(JPG、PNG、WebP)、PDF、Word、Excel。")
+
+
+def _check_files(files) -> list:
+    """The same check as the service's, so a bad file shows next to its field with the rest."""
+    try:
+        evidence.validate_uploads(files or [])
+    except ValidationError as exc:
+        raise ValidationError([*exc.messages, reselect_hint()]) from None
+    return files
+
+
+def _add_service_errors(form, exc: ValidationError, *, rename: dict | None = None) -> None:
+    """A service's refusal onto the form: on the field it names where the form has it, else on top."""
+    rename = rename or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, errors in exc.error_dict.items():
+        name = rename.get(name, name)
+        messages_ = [message for error in errors for message in error.messages]
+        form.add_error(name if name in form.fields else None, messages_)
+
+
+def _mark_invalid(form) -> None:
+    for name in form.errors:
+        if name in form.fields:
+            widget = form.fields[name].widget
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+            widget.attrs["aria-invalid"] = "true"
+
+
+def _group_select(groups: list[SupervisionGroup], url: str) -> forms.Select:
+    """Choosing another group reloads the scope-bound fields (htmx) with that group's units and tasks."""
+    return _select(
+        **{
+            "hx-get": url,
+            "hx-trigger": "change",
+            "hx-target": "#scope-fields",
+            "hx-select": "#scope-fields",
+            "hx-swap": "outerHTML",
+        }
+    )
+
+
+class InspectionForm(forms.Form):
+    group = forms.TypedChoiceField(label=gettext_lazy("督导检查组"), coerce=int)
+    kind = forms.ChoiceField(label=gettext_lazy("方式"), choices=InspectionKind.choices, widget=_select())
+    date = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
+    units = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("检查单位"), coerce=int, required=False, widget=_checklist()
+    )
+    tasks = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("检查任务"), coerce=int, required=False, widget=_checklist()
+    )
+    summary = forms.CharField(label=gettext_lazy("情况概述"), widget=_textarea(4))
+
+    def __init__(self, *args, groups, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["group"].widget = _group_select(groups, reverse("inspection-new"))
+        self.fields["group"].choices = [(group.pk, group.name) for group in groups]
+        self.fields["units"].choices = scope.unit_choices()
+        self.fields["tasks"].choices = scope.task_choices()
+        self.fields["photos"] = _evidence_field(gettext_lazy("现场照片和材料"), EVIDENCE_HELP, capture=True)
+        self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
+
+    def clean_photos(self):
+        return _check_files(self.cleaned_data.get("photos"))
+
+
+class FindingForm(forms.Form):
+    unit = forms.TypedChoiceField(label=gettext_lazy("涉及单位"), coerce=int, widget=_select())
+    task = forms.TypedChoiceField(
+        label=gettext_lazy("涉及任务"), coerce=int, required=False, empty_value=None, widget=_select()
+    )
+    text = forms.CharField(label=gettext_lazy("发现问题"), widget=_textarea(2))
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = scope.unit_choices(blank=True)
+        self.fields["task"].choices = scope.task_choices(blank=True)
+
+
+FindingFormSet = forms.formset_factory(
+    FindingForm, extra=FINDING_ROWS, max_num=MAX_FINDINGS, validate_max=True, absolute_max=MAX_FINDINGS
+)
+
+
+class OrderForm(forms.Form):
+    """The content of a 督办单. Issued from a finding it names no group, unit or task (the finding's)."""
+
+    problem = forms.CharField(label=gettext_lazy("存在问题"), widget=_textarea(3))
+    requirement = forms.CharField(label=gettext_lazy("督办要求"), widget=_textarea(3))
+    deadline = forms.DateField(label=gettext_lazy("整改时限"), widget=DateInput())
+    urgency = forms.ChoiceField(
+        label=gettext_lazy("督办等级"), choices=Urgency.choices, initial=Urgency.BLUE, widget=_select()
+    )
+    cooperating_units = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("协办单位"),
+        coerce=int,
+        required=False,
+        help_text=gettext_lazy("可不选;按住 Ctrl 或在手机上点选多个。"),
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 4}),
+    )
+
+    def __init__(self, *args, scope: Scope, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault(
+            "deadline", timezone.localdate() + datetime.timedelta(DEFAULT_ORDER_DAYS)
+        )
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["cooperating_units"].choices = scope.unit_choices()
+        self.fields["deadline"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def order_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "problem": data["problem"],
+            "requirement": data["requirement"],
+            "deadline": data["deadline"],
+            "urgency": data["urgency"],
+            "cooperating_units": [self.scope.units[pk] for pk in data.get("cooperating_units", [])],
+        }
+
+
+class OrderNewForm(OrderForm):
+    group = forms.TypedChoiceField(label=gettext_lazy("督导检查组"), coerce=int)
+    unit = forms.TypedChoiceField(label=gettext_lazy("承办单位"), coerce=int, widget=_select())
+    tasks = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("相关任务"), coerce=int, required=False, widget=_checklist()
+    )
+
+    field_order = [
+        "group",
+        "unit",
+        "cooperating_units",
+        "tasks",
+        "problem",
+        "requirement",
+        "deadline",
+        "urgency",
+    ]
+
+    def __init__(self, *args, groups, scope: Scope, **kwargs):
+        super().__init__(*args, scope=scope, **kwargs)
+        self.fields["group"].widget = _group_select(groups, reverse("order-new"))
+        self.fields["group"].choices = [(group.pk, group.name) for group in groups]
+        self.fields["unit"].choices = scope.unit_choices(blank=True)
+        self.fields["tasks"].choices = scope.task_choices()
+
+    def order_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **super().order_arguments(),
+            "group": self.scope.group,
+            "unit": self.scope.units[data["unit"]],
+            "tasks": [self.scope.tasks[pk] for pk in data.get("tasks", [])],
+        }
+
+
+# ---- My groups -------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def group_list(request):
+    """我的督导组: the groups I belong to; the office and leaders see every group of their region."""
+    user = request.user
+    if user.is_superuser or user.role in (Role.OFFICE, Role.LEADER):
+        groups = groups_visible_to(user)
+    else:
+        groups = SupervisionGroup.objects.filter(members=user)
+    # Counted over what this user may see: a group's work elsewhere stays out of the figures.
+    visible_inspections = inspections_visible_to(user).values("pk")
+    open_orders = orders_visible_to(user).exclude(status=OrderStatus.CLOSED).values("pk")
+    groups = (
+        groups.select_related("issuing_unit", "leader__unit")
+        .prefetch_related("scope_units", "scope_special_actions", "members__unit")
+        .annotate(
+            inspection_count=Count(
+                "inspections", filter=Q(inspections__in=visible_inspections), distinct=True
+            ),
+            open_order_count=Count("orders", filter=Q(orders__in=open_orders), distinct=True),
+        )
+        .order_by("issuing_unit__path", "name")
+    )
+    mine = set(acting_groups(user).values_list("pk", flat=True))
+    rows = [
+        {"group": group, "acting": group.pk in mine, "dashboard_url": _dashboard_url(group)}
+        for group in groups
+    ]
+    return render(
+        request,
+        "supervision/group_list.html",
+        {"rows": rows, "acting": bool(mine), "nav_section": "supervision"},
+    )
+
+
+# ---- Inspections -----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def inspection_list(request):
+    inspections = inspections_visible_to(request.user).annotate(
+        photo_count=Count("attachments", distinct=True)
+    )
+    page = Paginator(inspections, INSPECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/inspection_list.html",
+        {
+            "page": page,
+            "inspections": page.object_list,
+            "acting": acting_groups(request.user).exists(),
+            "nav_section": "supervision",
+        },
+    )
+
+
+def _groups_or_403(user) -> list[SupervisionGroup]:
+    groups = list(acting_groups(user))
+    if not groups:
+        raise PermissionDenied(_("只有督导检查组的成员可以记录督查和下发督办单。"))
+    return groups
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def inspection_new(request):
+    """记录督查: on a phone, on the spot. Errors come back on the form; nothing is saved until all is good."""
+    groups = _groups_or_403(request.user)
+    if request.method == "POST":
+        group = _posted_group(request, groups)
+        scope = scope_of(group)
+        form = InspectionForm(request.POST, request.FILES, groups=groups, scope=scope)
+        findings = FindingFormSet(request.POST, prefix="findings", form_kwargs={"scope": scope})
+        if form.is_valid() and findings.is_valid():
+            data = form.cleaned_data
+            try:
+                inspection = services.inspection_record(
+                    group=group,
+                    by=request.user,
+                    kind=data["kind"],
+                    date=data["date"],
+                    summary=data["summary"],
+                    units=[scope.units[pk] for pk in data["units"]],
+                    tasks=[scope.tasks[pk] for pk in data["tasks"]],
+                    findings=[
+                        {
+                            "unit": scope.units[row["unit"]],
+                            "task": scope.tasks[row["task"]] if row.get("task") else None,
+                            "text": row["text"],
+                        }
+                        for row in findings.cleaned_data
+                        if row
+                    ],
+                    photos=data.get("photos") or [],
+                )
+            except ValidationError as exc:
+                _add_service_errors(form, exc, rename={"findings": None})
+            else:
+                messages.success(request, _("督查记录已保存。"))
+                return redirect("inspection-detail", pk=inspection.pk)
+        if request.FILES and "photos" not in form.errors:
+            form.add_error("photos", reselect_hint())  # files never survive a failed submission
+        _mark_invalid(form)
+    else:
+        group = _pick(groups, request.GET.get("group")) or groups[0]
+        scope = scope_of(group)
+        form = InspectionForm(
+            groups=groups, scope=scope, initial={"group": group.pk, "date": timezone.localdate()}
+        )
+        findings = FindingFormSet(prefix="findings", form_kwargs={"scope": scope})
+    return render(
+        request,
+        "supervision/inspection_new.html",
+        {"form": form, "findings": findings, "scope": scope, "nav_section": "supervision"},
+    )
+
+
+@require_GET
+@login_required
+def inspection_finding_row(request):
+    """One more empty findings row (htmx "add a row"), numbered `index`, in the chosen group's scope."""
+    groups = _groups_or_403(request.user)
+    group = _pick(groups, request.GET.get("group")) or groups[0]
+    try:
+        index = max(0, min(int(request.GET.get("index", "")), MAX_FINDINGS - 1))
+    except ValueError:
+        raise Http404 from None
+    # As the formset builds an extra row: its prefix, blank allowed, no `required` in the HTML.
+    form = FindingForm(
+        prefix=f"findings-{index}", scope=scope_of(group), empty_permitted=True, use_required_attribute=False
+    )
+    return render(
+        request,
+        "supervision/inspection_finding_row.html",
+        {"row": form, "next_index": index + 1, "max_rows": MAX_FINDINGS, "group_id": group.pk},
+    )
+
+
+def _evidence_groups(attachments) -> tuple[list, list]:
+    """Photos (with their copies) and documents, in upload order."""
+    photos = [a for a in attachments if a.thumbnail]
+    documents = [a for a in attachments if not a.thumbnail]
+    return photos, documents
+
+
+def _inspection_context(request, inspection, group, bound: dict | None = None) -> dict:
+    """The inspection page. `group` is the inspection's group when I may act for it (else None);
+    `bound` holds a failed "转为督办单" form by finding id."""
+    bound = bound or {}
+    findings = list(inspection.findings.all())
+    open_findings = [f for f in findings if not hasattr(f, "order")]
+    forms_by_finding = {}
+    if group is not None and open_findings:
+        scope = scope_of(group, with_tasks=False)
+        for finding in open_findings:
+            forms_by_finding[finding.pk] = bound.get(finding.pk) or OrderForm(
+                prefix=f"finding-{finding.pk}", scope=scope, initial={"problem": finding.text}
+            )
+    rows = [
+        {
+            "finding": finding,
+            "order": getattr(finding, "order", None),
+            "form": forms_by_finding.get(finding.pk),
+            "open": finding.pk in bound,
+        }
+        for finding in findings
+    ]
+    photos, documents = _evidence_groups(SupervisionAttachment.objects.filter(inspection=inspection))
+    return {
+        "inspection": inspection,
+        "rows": rows,
+        "photos": photos,
+        "documents": documents,
+        "evidence_count": len(photos) + len(documents),
+        "acting": group is not None,
+        "nav_section": "supervision",
+    }
+
+
+@require_GET
+@login_required
+def inspection_detail(request, pk):
+    inspection = get_object_or_404(inspections_visible_to(request.user), pk=pk)
+    group = acting_groups(request.user).filter(pk=inspection.group_id).first()
+    return render(
+        request, "supervision/inspection_detail.html", _inspection_context(request, inspection, group)
+    )
+
+
+@require_POST
+@login_required
+def finding_issue_order(request, pk):
+    """转为督办单: a member of the inspection's group issues the finding to its unit, in one step."""
+    finding = get_object_or_404(findings_visible_to(request.user), pk=pk)
+    group = acting_groups(request.user).filter(pk=finding.inspection.group_id).first()
+    if group is None:
+        raise PermissionDenied(
+            _("只有%(group)s的成员可以下发督办单。") % {"group": finding.inspection.group.name}
+        )
+    if hasattr(finding, "order"):
+        messages.error(request, _("这个问题已经下发过督办单。"))
+        return redirect("inspection-detail", pk=finding.inspection_id)
+    form = OrderForm(request.POST, prefix=f"finding-{finding.pk}", scope=scope_of(group, with_tasks=False))
+    if form.is_valid():
+        try:
+            order = services.order_issue(
+                group=group, by=request.user, unit=finding.unit, finding=finding, **form.order_arguments()
+            )
+        except InvalidTransition as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("inspection-detail", pk=finding.inspection_id)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已下发督办单 %(number)s。") % {"number": order.number})
+            return redirect("order-detail", pk=order.pk)
+    _mark_invalid(form)
+    inspection = get_object_or_404(inspections_visible_to(request.user), pk=finding.inspection_id)
+    context = _inspection_context(request, inspection, group, bound={finding.pk: form})
+    return render(request, "supervision/inspection_detail.html", context)
+
+
+# ---- A new 督办单 ---------------------------------------------------------------------------------------
+
+
+def _group_for_unit(groups: list[SupervisionGroup], unit_id) -> SupervisionGroup | None:
+    unit = Unit.objects.filter(pk=unit_id).only("path").first() if unit_id else None
+    if unit is None:
+        return None
+    return next(
+        (g for g in groups if any(unit.path.startswith(scope.path) for scope in g.scope_units.all())), None
+    )
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def order_new(request):
+    """下发督办单 directly (not from a finding): `?unit=&task=` fill in the unit and the task."""
+    groups = _groups_or_403(request.user)
+    if request.method == "POST":
+        group = _posted_group(request, groups)
+        scope = scope_of(group)
+        form = OrderNewForm(request.POST, groups=groups, scope=scope)
+        if form.is_valid():
+            try:
+                order = services.order_issue(by=request.user, **form.order_arguments())
+            except ValidationError as exc:
+                _add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已下发督办单 %(number)s。") % {"number": order.number})
+                return redirect("order-detail", pk=order.pk)
+        _mark_invalid(form)
+    else:
+        unit_id, task_id = _int(request.GET.get("unit")), _int(request.GET.get("task"))
+        if unit_id is None and task_id is not None:
+            unit_id = Task.objects.filter(pk=task_id).values_list("lead_unit", flat=True).first()
+        group = _pick(groups, request.GET.get("group")) or _group_for_unit(groups, unit_id) or groups[0]
+        scope = scope_of(group)
+        initial = {"group": group.pk}
+        if unit_id in scope.units:
+            initial["unit"] = unit_id
+        if task_id in scope.tasks:
+            initial["tasks"] = [task_id]
+        form = OrderNewForm(groups=groups, scope=scope, initial=initial)
+    return render(
+        request, "supervision/order_new.html", {"form": form, "scope": scope, "nav_section": "supervision"}
+    )
+
+
+# ---- Evidence downloads -----------------------------------------------------------------------------
+
+
+def attachments_visible_to(user) -> QuerySet[SupervisionAttachment]:
+    """Evidence is visible with its inspection, or with its order."""
+    return SupervisionAttachment.objects.filter(
+        Q(inspection__in=inspections_visible_to(user).values("pk"))
+        | Q(order__in=orders_visible_to(user).values("pk"))
+    )
+
+
+def evidence_by_event(order) -> dict[int | None, list]:
+    """An order's evidence, by the event (rectification) it came with."""
+    grouped = defaultdict(list)
+    for attachment in SupervisionAttachment.objects.filter(order=order):
+        grouped[attachment.order_event_id].append(attachment)
+    return grouped
+
+
+def _serve(request, pk, which: str):
+    """A stored file, to those who may see its inspection or order (404 otherwise, as for one that
+    does not exist). Never a link into /media: the check is the point."""
+    attachment = attachments_visible_to(request.user).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    stored = getattr(attachment, which)
+    if not stored:
+        raise Http404
+    if which == "file":
+        response = FileResponse(
+            stored.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+    else:  # our own JPEG copies of a photo: fine to show inline
+        response = FileResponse(stored.open("rb"), content_type="image/jpeg")
+        response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@login_required
+def evidence_download(request, pk):
+    return _serve(request, pk, "file")
+
+
+@require_GET
+@login_required
+def evidence_thumbnail(request, pk):
+    return _serve(request, pk, "thumbnail")
+
+
+@require_GET
+@login_required
+def evidence_web(request, pk):
+    return _serve(request, pk, "web_copy")
+
+
+urlpatterns = [
+    path("supervision/groups/", group_list, name="supervision-groups"),
+    path("supervision/inspections/", inspection_list, name="inspection-list"),
+    path("supervision/inspections/new/", inspection_new, name="inspection-new"),
+    path("supervision/inspections/new/finding-row/", inspection_finding_row, name="inspection-finding-row"),
+    path("supervision/inspections/<int:pk>/", inspection_detail, name="inspection-detail"),
+    path("supervision/findings/<int:pk>/issue-order/", finding_issue_order, name="finding-issue-order"),
+    path("supervision/orders/new/", order_new, name="order-new"),
+    path("supervision/evidence/<int:pk>/download/", evidence_download, name="evidence-download"),
+    path("supervision/evidence/<int:pk>/thumbnail/", evidence_thumbnail, name="evidence-thumbnail"),
+    path("supervision/evidence/<int:pk>/web/", evidence_web, name="evidence-web"),
+]
