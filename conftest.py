@@ -63,6 +63,18 @@ def _no_idle_sign_out(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (zh-hans): an English page in one test must not leave
+    the next one's messages in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _own_cache(settings, request):
     # A fresh in-process cache per test: throttle counters never leak between tests, and a
     # test never flushes the Redis database that Celery uses as its broker.

@@ -42,7 +42,8 @@ class Message:
         body = [f"### {self.title}", *(f"> {line}" for line in self.lines)]
         body += [f"- [{item['label']}]({item['url']}) {item['detail']}" for item in self.items]
         with translation.override(settings.LANGUAGE_CODE):
-            return "\n".join([*body, "", f"[{_('查看详情')}]({self.url})"])
+            details = _("查看详情")
+            return "\n".join([*body, "", f"[{details}]({self.url})"])
 
     @property
     def html(self) -> str:
