@@ -31,9 +31,11 @@ given explicitly. The same seed, sizes and --today give the same rows.
 import datetime
 import json
 import random
+import threading
 import time
 import zoneinfo
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -362,17 +364,19 @@ class Progress:
     def __init__(self, stream, total: float, width: int = 30):
         self.stream, self.total, self.width = stream, total, width
         self.done, self.started = 0.0, time.monotonic()
+        self.lock = threading.Lock()  # the big tables' connections advance it from their threads
 
     def advance(self, weight: float, label: str) -> None:
-        self.done = min(self.total, self.done + weight)
-        if self.stream is None:
-            return
-        share = self.done / self.total if self.total else 1
-        filled = int(share * self.width)
-        bar = "█" * filled + "░" * (self.width - filled)
-        elapsed = time.monotonic() - self.started
-        self.stream.write(f"\r[{bar}] {share:4.0%}  {elapsed:6.1f} s  {label[:40]:<40}")
-        self.stream.flush()
+        with self.lock:
+            self.done = min(self.total, self.done + weight)
+            if self.stream is None:
+                return
+            share = self.done / self.total if self.total else 1
+            filled = int(share * self.width)
+            bar = "█" * filled + "░" * (self.width - filled)
+            elapsed = time.monotonic() - self.started
+            self.stream.write(f"\r[{bar}] {share:4.0%}  {elapsed:6.1f} s  {label[:40]:<40}")
+            self.stream.flush()
 
     def finish(self) -> None:
         self.advance(self.total, "done")
@@ -461,10 +465,19 @@ def schema_snapshot(tables=BIG_TABLES) -> dict[str, set]:
 class Unindexed:
     """Drops the secondary indexes, unique and foreign-key constraints of the big tables; `restore` puts
     them back from their own definitions (pg_get_indexdef / pg_get_constraintdef), unique ones first so
-    the foreign keys that need them find them. Primary keys, check constraints and triggers stay."""
+    the foreign keys that need them find them. Primary keys, check constraints and triggers stay.
 
-    def __init__(self, tables=BIG_TABLES):
+    When the drop is committed before the tables are filled (several connections fill them), `remember`
+    keeps the definitions in the database itself, as a comment on the task table, until `forget`: a run
+    killed in between leaves them there for the next run's --reset (`left_behind`) to put back."""
+
+    NOTE = "generate_scale: indexes and constraints to put back: "
+
+    def __init__(self, tables=BIG_TABLES, *, constraints=None, indexes=None):
         self.tables = list(tables)
+        if constraints is not None:
+            self.constraints, self.indexes = [tuple(c) for c in constraints], [tuple(i) for i in indexes]
+            return
         with connection.cursor() as cursor:
             cursor.execute(
                 """
@@ -487,6 +500,28 @@ class Unindexed:
                 [self.tables],
             )
             self.indexes = cursor.fetchall()
+
+    @classmethod
+    def left_behind(cls) -> "Unindexed | None":
+        """What a killed run dropped and did not put back, or None."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT obj_description(%s::regclass, 'pg_class')", [BIG_TABLES[0]])
+            note = cursor.fetchone()[0] or ""
+        if not note.startswith(cls.NOTE):
+            return None
+        kept = json.loads(note.removeprefix(cls.NOTE))
+        return cls(kept["tables"], constraints=kept["constraints"], indexes=kept["indexes"])
+
+    def _note(self, text: str | None) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"COMMENT ON TABLE {connection.ops.quote_name(BIG_TABLES[0])} IS %s", [text])
+
+    def remember(self) -> None:
+        kept = {"tables": self.tables, "constraints": self.constraints, "indexes": self.indexes}
+        self._note(self.NOTE + json.dumps(kept, ensure_ascii=False))
+
+    def forget(self) -> None:
+        self._note(None)
 
     def drop(self) -> None:
         q = connection.ops.quote_name
@@ -568,15 +603,16 @@ STEP_WEIGHTS = {"drop": 0.5, "small": 1, "big": 40, "restore": 16, "orders": 1, 
 
 
 class Generator:
-    """Builds a shape's province in one transaction; `run` returns the row counts."""
+    """Builds a shape's province; `run` returns the row counts."""
 
-    def __init__(self, shape: Shape, *, stderr=None):
+    def __init__(self, shape: Shape, *, stderr=None, jobs: int = 1):
         self.shape = shape
         self.layout = Layout(shape)
         self.sql = Sql(shape)
         self.texts = _templates()
         self.now_e = self._epoch(shape.today)  # 00:00 today: all history happens before it
         self.chunks = self._chunks()
+        self.jobs = max(1, min(jobs, len(self.chunks)))
         self.progress = Progress(stderr, total=sum(STEP_WEIGHTS.values()))
 
     def _epoch(self, day: datetime.date) -> int:
@@ -593,35 +629,74 @@ class Generator:
     # -- the whole run --
 
     def run(self) -> dict[str, int]:
-        with transaction.atomic():
-            before = schema_snapshot()
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-                cursor.execute("SET LOCAL work_mem = '256MB'")
-                cursor.execute("SET LOCAL synchronous_commit = off")
-                cursor.execute("SET LOCAL jit = off")
-                cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
-            unindexed = Unindexed()
-            unindexed.drop()
-            self.progress.advance(STEP_WEIGHTS["drop"], "indexes and constraints dropped")
-            self.small_tables()
-            self.progress.advance(STEP_WEIGHTS["small"], "province, units, people, groups")
-            self.big_tables(STEP_WEIGHTS["big"])
-            each = STEP_WEIGHTS["restore"] / max(1, unindexed.count)
-            unindexed.restore(lambda label: self.progress.advance(each, label))
-            self.orders()
-            self.progress.advance(STEP_WEIGHTS["orders"], "supervision orders")
-            self.sequences()
-            after = schema_snapshot()
-            if after != before:
-                changed = {key: before[key] ^ after[key] for key in before if before[key] != after[key]}
-                raise ScaleError(f"indexes, constraints or triggers differ after the run: {changed}")
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-            self.progress.advance(STEP_WEIGHTS["analyze"], "ANALYZE")
-            counts = self.counts()
+        """In one transaction when `jobs` is 1 or the caller already holds one (as a test does); otherwise
+        in three, so that `jobs` connections can fill the big tables at once (`_run_in_three`)."""
+        if self.jobs == 1 or connection.in_atomic_block:
+            with transaction.atomic():
+                before, unindexed = self._unindex()
+                self._fill_sequentially(STEP_WEIGHTS["big"])
+                counts = self._reindex(before, unindexed)
+        else:
+            counts = self._run_in_three()
         self.progress.finish()
         return counts
+
+    def _run_in_three(self) -> dict[str, int]:
+        """(1) drop the indexes and constraints, noting their definitions in the database, and write the
+        small tables; (2) `jobs` connections fill the big tables, each a run of consecutive counties in a
+        transaction of its own; (3) put the indexes and constraints back, add the orders, reset the
+        sequences, ANALYZE. If (2) or (3) fails or is interrupted, the tables are emptied and the indexes
+        put back before the error goes on; if the process is killed, the note stays for --reset."""
+        with transaction.atomic():
+            before, unindexed = self._unindex()
+            unindexed.remember()
+        try:
+            self._fill_in_parallel(STEP_WEIGHTS["big"])
+            with transaction.atomic():
+                self._settings()
+                return self._reindex(before, unindexed)
+        except BaseException:
+            with transaction.atomic():
+                reset_database()
+                unindexed.restore(lambda label: None)
+                unindexed.forget()
+            raise
+
+    def _settings(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL synchronous_commit = off")
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+
+    def _unindex(self) -> tuple[dict, "Unindexed"]:
+        """Drop the big tables' indexes and write the small tables; returns the schema as it was."""
+        before = schema_snapshot()
+        self._settings()
+        unindexed = Unindexed()
+        unindexed.drop()
+        self.progress.advance(STEP_WEIGHTS["drop"], "indexes and constraints dropped")
+        self.small_tables()
+        self.progress.advance(STEP_WEIGHTS["small"], "province, units, people, groups")
+        return before, unindexed
+
+    def _reindex(self, before: dict, unindexed: "Unindexed") -> dict[str, int]:
+        """Put the indexes back, then the orders, the sequences and ANALYZE; returns the row counts."""
+        each = STEP_WEIGHTS["restore"] / max(1, unindexed.count)
+        unindexed.restore(lambda label: self.progress.advance(each, label))
+        unindexed.forget()
+        self.orders()
+        self.progress.advance(STEP_WEIGHTS["orders"], "supervision orders")
+        self.sequences()
+        after = schema_snapshot()
+        if after != before:
+            changed = {key: before[key] ^ after[key] for key in before if before[key] != after[key]}
+            raise ScaleError(f"indexes, constraints or triggers differ after the run: {changed}")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self.progress.advance(STEP_WEIGHTS["analyze"], "ANALYZE")
+        return self.counts()
 
     def counts(self) -> dict[str, int]:
         models = {
@@ -1208,11 +1283,15 @@ class Generator:
         FROM plan
         """
 
-    def big_tables(self, weight: float) -> None:
+    def _fill(
+        self, chunks: list[tuple[int, int]], first: tuple[int, int, int], step: Callable[[], None]
+    ) -> None:
+        """Fill the big tables for `chunks` (consecutive), their rows' first ids being `first` (cooperations,
+        reports, events); each chunk's rows continue where the previous chunk's stopped."""
         sql = self._chunk_sql()
-        coop0 = report0 = event0 = 0
+        coop0, report0, event0 = first
         with connection.cursor() as cursor:
-            for n, (lo, hi) in enumerate(self.chunks, start=1):
+            for lo, hi in chunks:
                 params = {
                     **self.params,
                     "lo": lo,
@@ -1224,7 +1303,67 @@ class Generator:
                 cursor.execute(sql, params)
                 _tasks, coops, reports, events = cursor.fetchone()
                 coop0, report0, event0 = coop0 + coops, report0 + reports, event0 + events
-                self.progress.advance(weight / len(self.chunks), f"tasks and timeline {n}/{len(self.chunks)}")
+                step()
+
+    def _rows_before(self, task_id: int) -> tuple[int, int, int]:
+        """How many cooperations, reports and events the tasks before `task_id` have: the plan alone, without
+        writing anything, so a connection can start in the middle and give the same ids."""
+        if task_id == 1:
+            return 0, 0, 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT coalesce(sum(kc), 0), coalesce(sum(n_lead + n_coop), 0), coalesce(sum(n_events), 0)
+                FROM ({self._plan_select()}) p""",
+                {**self.params, "lo": 1, "hi": task_id - 1, "coop0": 0, "report0": 0, "event0": 0},
+            )
+            return tuple(int(n) for n in cursor.fetchone())
+
+    def _step(self, weight: float) -> Callable[[], None]:
+        done, lock = [0], threading.Lock()
+
+        def step() -> None:
+            with lock:
+                done[0] += 1
+                label = f"tasks and timeline {done[0]}/{len(self.chunks)}"
+            self.progress.advance(weight / len(self.chunks), label)
+
+        return step
+
+    def _fill_sequentially(self, weight: float) -> None:
+        self._fill(self.chunks, (0, 0, 0), self._step(weight))
+
+    def _fill_in_parallel(self, weight: float) -> None:
+        """`jobs` connections at once, each on a run of consecutive chunks in its own transaction; one that
+        starts in the middle first counts the rows before it. The first failure (or Ctrl-C) cancels the
+        others' statements."""
+        per = -(-len(self.chunks) // self.jobs)
+        runs = [self.chunks[n : n + per] for n in range(0, len(self.chunks), per)]
+        step, stop = self._step(weight), threading.Event()
+        working, lock = [], threading.Lock()
+
+        def fill(chunks: list[tuple[int, int]]) -> None:
+            try:
+                with transaction.atomic():
+                    self._settings()
+                    with lock:
+                        if stop.is_set():
+                            raise ScaleError("stopped")
+                        working.append(connection.connection)
+                    self._fill(chunks, self._rows_before(chunks[0][0]), step)
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(len(runs), thread_name_prefix="generate_scale") as pool:
+            futures = [pool.submit(fill, chunks) for chunks in runs]
+            try:
+                for future in as_completed(futures):
+                    future.result()
+            except BaseException:
+                with lock:
+                    stop.set()
+                    for raw in working:
+                        raw.cancel()
+                raise
 
     # -- supervision orders, in Python: a few thousand rows through the ORM --
 
@@ -1441,11 +1580,22 @@ def _numeral(n: int) -> str:
     return CHINESE_NUMERALS[tens - 1] + "十" + (CHINESE_NUMERALS[ones - 1] if ones else "")
 
 
-def generate(shape: Shape, *, reset: bool = False, stderr=None) -> dict[str, int]:
-    """Build the province of `shape`; refuses a database with data unless `reset`. Returns row counts."""
+def generate(shape: Shape, *, reset: bool = False, stderr=None, jobs: int = 1) -> dict[str, int]:
+    """Build the province of `shape` with `jobs` connections filling the big tables; refuses a database
+    with data unless `reset`. Returns row counts."""
     check_database()
+    left = Unindexed.left_behind()
+    if left and not reset:
+        raise ScaleError(
+            "an earlier generate_scale run was killed half-way and left the task tables without their "
+            "indexes and constraints: run it again with --reset, which empties the database and puts them back"
+        )
     if reset:
         reset_database()
+        if left:
+            with transaction.atomic():
+                left.restore(lambda label: None)
+                left.forget()
     else:
         full = tables_with_rows()
         if full:
@@ -1456,4 +1606,4 @@ def generate(shape: Shape, *, reset: bool = False, stderr=None) -> dict[str, int
                 + "); generate_scale fills an empty database only. Use --reset to TRUNCATE every table "
                 "first (everything in it is lost)."
             )
-    return Generator(shape, stderr=stderr).run()
+    return Generator(shape, stderr=stderr, jobs=jobs).run()

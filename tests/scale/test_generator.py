@@ -7,17 +7,22 @@ Each test generates 2 counties × 300 tasks (a few seconds); without PostgreSQL 
 
 import datetime
 import io
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from conftest import need
 from supervision import dashboard
 from supervision.models import OrderEvent, OrderSequence, SupervisionGroup, SupervisionOrder
-from supervision.scale import BIG_TABLES, data_tables, schema_snapshot
+from supervision.scale import BIG_TABLES, Unindexed, data_tables, schema_snapshot
 from supervision.services import order_number
 from tasks import services
 from tasks.flags import overdue_q
@@ -33,6 +38,7 @@ from tasks.models import (
     Unit,
     UnitKind,
 )
+from tests.reminders.e2e_support import database_url, wait_for
 
 COUNTIES, TASKS_PER_COUNTY = 2, 300
 
@@ -389,3 +395,61 @@ def test_dashboard_of_a_county_office_equals_plain_counts(province):
     assert {unit: row["tasks"] for unit, row in rows.items()} == per_unit
     overdue = dict(tasks.filter(overdue_q(today)).values_list("lead_unit").annotate(n=Count("pk")))
     assert {unit: row["overdue"] for unit, row in rows.items() if row["overdue"]} == overdue
+
+
+# ---- Several connections at once (the command's default, --jobs 2) ------------------------------------
+
+
+@pytest.fixture
+def committing(transactional_db):
+    """PostgreSQL without the test's wrapping transaction: the generator commits, and its connections
+    see each other's work, as they do when the command runs."""
+    need(connection.vendor == "postgresql", "needs PostgreSQL: set DATABASE_URL=postgres://…")
+    return connection
+
+
+def test_two_connections_write_the_same_rows_as_one_transaction(committing):
+    before = schema_snapshot()
+    err = generate("--today", "2025-12-10", "--jobs", "2")
+    assert "tasks and timeline 2/2" in err
+    two = fingerprint()
+    assert schema_snapshot() == before and Unindexed.left_behind() is None
+    generate("--today", "2025-12-10", "--jobs", "1", "--reset")
+    assert fingerprint() == two
+    assert Task.objects.count() == COUNTIES * TASKS_PER_COUNTY
+
+
+def test_a_run_killed_half_way_is_refused_then_repaired_by_reset(committing, tmp_path):
+    """Killed while its connections fill the tables, a run leaves them without their indexes; the next
+    run refuses to go on without --reset, and --reset puts every index and constraint back."""
+    before = schema_snapshot()
+    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "DEBUG": "1"}
+    command = [
+        sys.executable,
+        "manage.py",
+        "generate_scale",
+        "--counties",
+        "24",
+        "--tasks-per-county",
+        "5000",
+    ]
+    with (tmp_path / "generate.log").open("w") as log:
+        run = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: Unindexed.left_behind() is not None or run.poll() is not None, timeout=60)
+        assert run.poll() is None, (tmp_path / "generate.log").read_text()
+    finally:
+        run.kill()
+        run.wait(timeout=10)
+    with connection.cursor() as cursor:  # the killed client's backends would run their statements out
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    assert schema_snapshot()["indexes"] < before["indexes"]
+
+    with pytest.raises(CommandError, match="killed half-way"):
+        generate()
+    generate("--reset")
+    assert schema_snapshot() == before and Unindexed.left_behind() is None
+    assert Task.objects.count() == COUNTIES * TASKS_PER_COUNTY

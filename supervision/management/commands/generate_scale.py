@@ -49,6 +49,12 @@ class Command(BaseCommand):
             "--password", default="winteraction", help="everyone's password (one hash, computed once)"
         )
         parser.add_argument(
+            "--jobs",
+            type=positive,
+            default=2,
+            help="connections filling the big tables at once (2); with 1 the whole run is one transaction",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="TRUNCATE every table first (all data in the database is lost); without it the command "
@@ -73,7 +79,12 @@ class Command(BaseCommand):
         quiet = options["verbosity"] == 0
         started = time.monotonic()
         try:
-            counts = generate(shape, reset=options["reset"], stderr=None if quiet else self.stderr._out)
+            counts = generate(
+                shape,
+                reset=options["reset"],
+                stderr=None if quiet else self.stderr._out,
+                jobs=options["jobs"],
+            )
         except ScaleError as exc:
             raise CommandError(str(exc)) from exc
         if quiet:
