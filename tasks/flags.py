@@ -77,14 +77,21 @@ def flag_annotations(today: datetime.date) -> dict:
 
 
 def task_flags(task, today: datetime.date) -> dict[str, bool]:
-    running = task.status in RUNNING_STATUSES
-    overdue = running and today > task.deadline
-    due_soon = running and task.deadline >= today and (task.deadline - today).days <= due_soon_days()
+    return flags_of(task.status, task.start_date, task.deadline, task.progress, today)
+
+
+def flags_of(
+    status: str, start_date: datetime.date, deadline: datetime.date, progress: int, today: datetime.date
+) -> dict[str, bool]:
+    """The flags from a task's columns (a model instance's, or a row of values')."""
+    running = status in RUNNING_STATUSES
+    overdue = running and today > deadline
+    due_soon = running and deadline >= today and (deadline - today).days <= due_soon_days()
     behind = False
-    if running and today > task.start_date:
-        total = (task.deadline - task.start_date).days
-        elapsed = min((today - task.start_date).days, total)
-        behind = (task.progress + behind_points()) * total < 100 * elapsed if total else False
-        if today >= task.deadline:
-            behind = task.progress + behind_points() < 100
+    if running and today > start_date:
+        total = (deadline - start_date).days
+        elapsed = min((today - start_date).days, total)
+        behind = (progress + behind_points()) * total < 100 * elapsed if total else False
+        if today >= deadline:
+            behind = progress + behind_points() < 100
     return {"is_overdue": overdue, "is_due_soon": due_soon, "is_behind": behind}

@@ -7,10 +7,12 @@ scopes. Superusers read everything.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.db import connection
 from django.db.models import Avg, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -57,6 +59,11 @@ class Access:
             parts.append(condition)
         return reduce(or_, parts) if parts else NOTHING
 
+    @property
+    def key(self) -> tuple:
+        """What the conditions built from this access depend on: equal keys, the same SQL."""
+        return (self.everything, self.region.path if self.region else None, self.scopes)
+
     def roots(self) -> list[str]:
         """Paths of the subtrees this user reads: the home region and every group scope."""
         return ([self.region.path] if self.region else []) + [path for path, _ in self.scopes]
@@ -102,19 +109,66 @@ def access_for(user) -> Access:
     elif user.unit_id is None:
         access = Access()
     else:
-        access = Access(region=home_region(user.unit), scopes=_inspector_scopes(user))
+        region, scopes = _region_and_scopes(user)
+        access = Access(region=region, scopes=scopes)
     user._winteraction_access = access
     return access
 
 
-def _inspector_scopes(user: Person) -> tuple:
-    if user.role not in (Role.INSPECTOR, Role.OFFICE, Role.LEADER):
-        return ()
+SCOPE_ROLES = (Role.INSPECTOR, Role.OFFICE, Role.LEADER)
+UNIT_COLUMNS = ("id", "parent_id", "kind", "name", "full_name", "path", "depth", "sort_order")
+
+
+def _region_and_scopes(user: Person) -> tuple[Unit | None, tuple]:
+    """The home region and the supervision-group scopes, in one query at most: every request asks, so
+    it is one plain statement (SQL that SQLite and PostgreSQL both take), not two ORM queries. A unit
+    that is itself a region needs no lookup; otherwise its region ancestors come back with the scope
+    rows (UNION ALL): a region's columns and no path, or a scope's path and special action."""
+    unit = user.unit
+    scoped = user.role in SCOPE_ROLES
+    if not scoped:
+        return home_region(unit), ()
+    regions = [] if unit.is_region else unit.ancestor_ids
+    sql, params = _access_sql(len(regions)), [*(k.value for k in REGION_KINDS), *regions, user.pk, True]
+    found, rows = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for *columns, scope_path, action in cursor.fetchall():
+            if scope_path is None:
+                found.append(Unit.from_db(connection.alias, UNIT_COLUMNS, columns))
+            else:
+                rows.append((scope_path, action))
+    region = unit if unit.is_region else max(found, key=lambda u: u.depth, default=None)
+    return region, _scopes(rows)
+
+
+@functools.cache
+def _access_sql(regions: int) -> str:
     from supervision.models import SupervisionGroup
 
-    rows = SupervisionGroup.objects.filter(members=user, is_active=True).values_list(
-        "scope_units__path", "scope_special_actions__id"
-    )
+    unit = Unit._meta.db_table
+    group = SupervisionGroup._meta.db_table
+    members = SupervisionGroup.members.through._meta.db_table
+    scope_units = SupervisionGroup.scope_units.through._meta.db_table
+    actions = SupervisionGroup.scope_special_actions.through._meta.db_table
+    columns = ", ".join(f"u.{c}" for c in UNIT_COLUMNS)
+    blanks = ", ".join("NULL" for _c in UNIT_COLUMNS)
+    kinds = ", ".join("%s" for _k in REGION_KINDS)
+    ancestors = ", ".join("%s" for _i in range(regions)) or "NULL"
+    return f"""
+        SELECT {columns}, NULL, NULL FROM {unit} u WHERE u.kind IN ({kinds}) AND u.id IN ({ancestors})
+        UNION ALL
+        SELECT {blanks}, su.path, a.specialaction_id
+          FROM {group} g
+          JOIN {members} m ON m.supervisiongroup_id = g.id
+          JOIN {scope_units} gs ON gs.supervisiongroup_id = g.id
+          JOIN {unit} su ON su.id = gs.unit_id
+          LEFT JOIN {actions} a ON a.supervisiongroup_id = g.id
+         WHERE m.person_id = %s AND g.is_active = %s"""
+
+
+def _scopes(rows) -> tuple:
+    """(path, special action or None) rows → ((path, frozenset of special actions or None), …)."""
     scopes: dict[str, set[int] | None] = {}
     # One row per (unit, special action) pair; a None special action means "all of them".
     limited: dict[str, set[int]] = {}
@@ -147,20 +201,26 @@ def special_actions_visible_to(user) -> QuerySet[SpecialAction]:
     )
 
 
-def tasks_visible_to(user, *, today=None) -> QuerySet[Task]:
-    subtask_progress = (
-        Task.objects.filter(parent=OuterRef("pk"))
-        .exclude(status="cancelled")
-        .values("parent")
-        .annotate(avg=Avg("progress"))
-        .values("avg")
-    )
-    return (
+# The average progress of a task's subtasks, the cancelled ones aside (None without subtasks). Built once:
+# annotating with it copies it.
+SUBTASK_PROGRESS = Subquery(
+    Task.objects.filter(parent=OuterRef("pk"))
+    .exclude(status="cancelled")
+    .values("parent")
+    .annotate(avg=Avg("progress"))
+    .values("avg")
+)
+
+
+def tasks_visible_to(user, *, today=None, flags=True) -> QuerySet[Task]:
+    """The tasks `user` may read, with `rollup_progress` and (unless `flags=False`, for a caller that
+    works them out in Python with tasks.flags.flags_of) `is_overdue`, `is_due_soon`, `is_behind`."""
+    tasks = (
         Task.objects.filter(access_for(user).task_q())
         .select_related("campaign", "special_action", "lead_unit", "responsible_leader__unit")
-        .with_flags(today)
-        .annotate(rollup_progress=Subquery(subtask_progress))
+        .annotate(rollup_progress=SUBTASK_PROGRESS)
     )
+    return tasks.with_flags(today) if flags else tasks
 
 
 def task_get_for(user, pk) -> Task:

@@ -1,5 +1,6 @@
 import time
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
 
 
@@ -21,7 +22,10 @@ class SessionIdleTimeoutMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        if session is not None and user is not None and user.is_authenticated:
+        # Only a session sign-in is renewed: an API-token request has no session to keep alive, and
+        # writing one for it would make every API call a database write.
+        signed_in = session is not None and session.get(SESSION_KEY) is not None
+        if signed_in and user is not None and user.is_authenticated:
             now = int(time.time())
             if now - session.get(self.KEY, 0) >= self.EVERY:
                 session[self.KEY] = now  # modified: Django saves it with a fresh expiry

@@ -13,6 +13,12 @@ class StrictFilterBackend(DjangoFilterBackend):
     "any"; a program that sends `updated_since=` or `overdue=maybe` has a bug worth telling it
     about (it would otherwise pull everything, every time)."""
 
+    def get_filterset(self, request, queryset, view):
+        # Kept on the view, which may key a compiled statement on what the filters read.
+        filterset = super().get_filterset(request, queryset, view)
+        view.filterset = filterset
+        return filterset
+
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         filterset_class = self.get_filterset_class(view, queryset)

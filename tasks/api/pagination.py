@@ -12,6 +12,7 @@ import binascii
 import datetime
 
 from django.conf import settings
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -21,6 +22,25 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
+def page_rows(view, queryset, *, numbered: bool = False) -> list:
+    """A page's rows: what the view's `page_rows` makes of the page's queryset (the task list takes
+    `.values()`: it writes its JSON by hand), else the model instances. `numbered`: the queryset is
+    the view's filtered list, sliced by page number and nothing else (the sync cursor adds a condition)."""
+    rows = getattr(view, "page_rows", None)
+    return rows(queryset, numbered=numbered) if rows is not None else list(queryset)
+
+
+class RowsPaginator(DjangoPaginator):
+    """Django's paginator, counting the queryset as given but reading each page through `rows`."""
+
+    def __init__(self, *args, rows=list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+
+    def _get_page(self, object_list, *args, **kwargs):
+        return super()._get_page(self.rows(object_list), *args, **kwargs)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -28,6 +48,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_size(self, request):
         return read_page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        # DRF reads `page=` as the first page; like `page=abc`, it is a page that does not exist.
+        number = request.query_params.get(self.page_query_param)
+        if number is not None and not number.strip():
+            raise exceptions.NotFound(self.invalid_page_message.format(page_number=number, message=""))
+        return super().get_page_number(request, paginator)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.view = view
+        return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, queryset, page_size):
+        # Called by DRF as a class would be: the count runs on the queryset itself (values() would join
+        # the tables it reads into the count too), the page comes as the view's rows.
+        return RowsPaginator(queryset, page_size, rows=lambda page: page_rows(self.view, page, numbered=True))
 
 
 def read_page_size(request, param: str, default: int, maximum: int) -> int:
@@ -74,13 +110,20 @@ class SyncCursorPagination:
         if value:
             self.position = decode_cursor(value)
             updated_at, pk = self.position
-            queryset = queryset.filter(Q(updated_at__gt=updated_at) | Q(updated_at=updated_at, id__gt=pk))
-        rows = list(queryset[: size + 1])
+            # (updated_at, id) > (cursor): written with a range on updated_at alone, so that the
+            # database walks the (updated_at, id) index from the cursor on. The plain OR form gives it
+            # no range: it read and sorted every row after the cursor (a deep page cost 3× the first).
+            queryset = queryset.filter(updated_at__gte=updated_at).filter(
+                Q(updated_at__gt=updated_at) | Q(id__gt=pk)
+            )
+        rows = page_rows(view, queryset[: size + 1])
         self.has_next = len(rows) > size
         self.rows = rows[:size]
         if self.rows:
-            last = self.rows[-1]
-            self.position = (last.updated_at, last.pk)
+            last = self.rows[-1]  # a model instance, or a row of values (the task list's JSON)
+            self.position = (
+                (last["updated_at"], last["id"]) if isinstance(last, dict) else (last.updated_at, last.pk)
+            )
         return self.rows
 
     def _url(self, cursor: str | None) -> str | None:

@@ -354,8 +354,8 @@ def test_list_runs_as_many_queries_for_200_rows_as_for_5(rows_class, count, worl
 
 # ---- The task detail ---------------------------------------------------------------------------
 
-# session, user, the office's supervision-group scopes, the task (flags and rollup annotated),
-# its cooperations, their units
+# session, user, the office's supervision-group scopes, the task (rollup annotated), its cooperations,
+# their units
 TASK_DETAIL_QUERIES = 6
 
 

@@ -810,3 +810,37 @@ def test_page_size_below_the_cap_is_honoured(world, client_for):
     response = client_for(world.office).get(TASKS, {"page_size": 2})
 
     assert (response.data["count"], len(response.data["results"])) == (3, 2)
+
+
+# ---- Statements compiled once (tasks/compiled.py): the SQL is kept, never the rows ----------------
+
+
+def test_the_same_list_asked_again_shows_the_tasks_changed_in_between(world, board, client_for):
+    client = client_for(world.office)
+    assert listed(client, overdue="true") == {board.overdue.pk}
+
+    late = world.task(title="新增的逾期任务", start_date=days(-10), deadline=days(-2))
+    services.task_cancel(task=board.overdue, by=world.office, reason="并入其他任务")
+
+    assert listed(client, overdue="true") == {late.pk}
+
+
+def test_the_same_list_the_next_day_follows_the_flags(world, board, client_for, time_machine):
+    client = client_for(world.office)
+    assert board.due_soon.pk not in listed(client, overdue="true")
+
+    time_machine.move_to(timezone.now() + datetime.timedelta(days=4), tick=False)
+
+    assert board.due_soon.pk in listed(client, overdue="true")
+
+
+def test_a_compiled_detail_is_never_shared_with_a_viewer_of_another_scope(world, board, client_for):
+    assert client_for(world.office).get(f"{TASKS}{board.overdue.pk}/").status_code == 200
+    assert client_for(world.other_office).get(f"{TASKS}{board.overdue.pk}/").status_code == 404
+    assert client_for(world.other_office).get(f"{TASKS}{board.elsewhere.pk}/").status_code == 200
+    assert client_for(world.office).get(f"{TASKS}{board.elsewhere.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("pk", ["0", "-3", "9" * 30, "1_0x"])
+def test_a_detail_with_an_impossible_id_is_not_found(world, client_for, pk):
+    assert client_for(world.office).get(f"{TASKS}{pk}/").status_code == 404
