@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -18,6 +19,7 @@ from django.db.models import QuerySet
 # digests are 64 hex digits).
 ANY_ID = -7_340_017_001
 ANY_TEXT = "\x00any"
+EMPTY = ("no rows",)
 
 
 class CompiledQueries:
@@ -43,6 +45,8 @@ class CompiledQueries:
                 self._entries[key] = entry
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
+        if entry is EMPTY:
+            return []
         alias, compiler, sql, params, names = entry
         if value is not None:
             params = tuple(value if param == stand_in else param for param in params)
@@ -55,7 +59,10 @@ class CompiledQueries:
     def _compile(queryset: QuerySet, stand_in) -> tuple:
         query = queryset.query
         compiler = query.get_compiler(queryset.db)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # a condition that nothing meets (no scope at all): no statement to run
+            return EMPTY
         if stand_in is not None and list(params).count(stand_in) != 1:
             raise ValueError(f"the queryset must filter on {stand_in!r} exactly once")
         names = (
