@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -640,23 +640,7 @@ def _serve(request, pk, which: str):
     attachment = attachments_visible_to(request.user).filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    stored = getattr(attachment, which)
-    if not stored:
-        raise Http404
-    if which == "file":
-        response = FileResponse(
-            stored.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-    else:  # our own JPEG copies of a photo: fine to show inline
-        response = FileResponse(stored.open("rb"), content_type="image/jpeg")
-        response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return evidence.serve(attachment, which)
 
 
 @require_GET

@@ -5,6 +5,9 @@ browser claims: `filetype` reads the signature, Pillow then opens and decodes ev
 and Office files are recognised by their inner structure. The form on the task page and the
 services (so the API too) call it, so every door has the same rules.
 
+`serve` hands a stored file (the original, or a copy) to someone the caller has already checked may
+see it: the original as a download, the copies inline, never sniffed or run as a page.
+
 `make_copies` gives a photo a thumbnail for galleries and a web-size JPEG (at most 1600 px
 on its longest side), both turned upright from the EXIF orientation. The original is kept
 untouched as evidence; the copies carry no EXIF (no GPS position leaks into the gallery).
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
@@ -193,3 +197,25 @@ def make_copies(attachment) -> None:
     attachment.web_copy.save("web.jpg", _jpeg(upright, WEB_COPY_PX), save=False)
     attachment.thumbnail.save("thumb.jpg", _jpeg(upright, THUMBNAIL_PX), save=False)
     attachment.save(update_fields=["web_copy", "thumbnail"])
+
+
+def serve(attachment, which: str) -> FileResponse:
+    """`attachment`'s `which` ("file", "thumbnail" or "web_copy"); 404 when it has none. The caller
+    decides who may have it: looking the attachment up in what the user may see, 404 otherwise."""
+    stored = getattr(attachment, which)
+    if not stored:
+        raise Http404
+    if which == "file":
+        response = FileResponse(
+            stored.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+    else:  # our own JPEG copies of a photo: fine to show inline
+        response = FileResponse(stored.open("rb"), content_type="image/jpeg")
+        response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

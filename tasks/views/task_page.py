@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from supervision import notify
 from supervision.notify_forms import ChaseForm
 
-from .. import services
+from .. import evidence, services
 from ..models import (
     OPEN_STATUSES,
     RUNNING_STATUSES,
@@ -479,23 +479,7 @@ def _serve(request, pk, which: str):
     attachment = task_rows_visible_to(request.user, Attachment).filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    stored = getattr(attachment, which)
-    if not stored:
-        raise Http404
-    if which == "file":
-        response = FileResponse(
-            stored.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-    else:  # our own JPEG copies of a photo: fine to show inline
-        response = FileResponse(stored.open("rb"), content_type="image/jpeg")
-        response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return evidence.serve(attachment, which)
 
 
 @require_GET
