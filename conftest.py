@@ -86,6 +86,23 @@ def _own_cache(settings, request):
     }
 
 
+@pytest.fixture
+def api():
+    """A REST client: `api()` anonymous, `api(user)` signed in by session, `api(token=plain)` with
+    `Authorization: Token …`."""
+    from rest_framework.test import APIClient
+
+    def make(user=None, token=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        if token is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    return make
+
+
 # ---- Real services ---------------------------------------------------------------------------
 
 

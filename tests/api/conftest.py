@@ -1,22 +1,6 @@
 """Fixtures for the REST API tests: a client per caller, signed in by session or by a real token."""
 
 import pytest
-from rest_framework.test import APIClient
-
-
-@pytest.fixture
-def api():
-    """`api()` anonymous, `api(user)` signed in by session, `api(token=plain)` with `Authorization: Token …`."""
-
-    def make(user=None, token=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        if token is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        return client
-
-    return make
 
 
 @pytest.fixture

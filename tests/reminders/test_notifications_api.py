@@ -1,7 +1,6 @@
 """REST API: my messages (/api/v1/notifications/) and chasing by hand (/api/v1/…/{id}/chase/)."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from supervision import reminders, services
 from supervision.models import InboxItem, Notification, OrderEvent, OrderEventKind, ReminderRule
@@ -10,21 +9,6 @@ from tasks.models import EventKind, TaskEvent
 from tests.factories import days
 
 LIST = "/api/v1/notifications/"
-
-
-@pytest.fixture
-def api():
-    """`api()` anonymous, `api(user)` signed in by session, `api(token=plain)` with a token (as in tests/api)."""
-
-    def make(user=None, token=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        if token is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        return client
-
-    return make
 
 
 @pytest.fixture

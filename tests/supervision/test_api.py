@@ -10,7 +10,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from supervision import services
 from supervision.models import Finding, Inspection, OrderStatus, SupervisionOrder
@@ -25,17 +24,6 @@ FINDINGS = f"{API}findings/"
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts():
     cache.clear()
-
-
-@pytest.fixture
-def api():
-    def make(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 def issue(world, **kwargs):

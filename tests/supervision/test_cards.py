@@ -5,10 +5,8 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from rest_framework.test import APIClient
 
 from supervision import dashboard, services
 from supervision.cards import card_dismiss, card_issue, card_lift, cards_propose, with_card_counts
@@ -318,19 +316,6 @@ def test_a_lifted_card_cannot_be_lifted_again(world, deadline, travel):
 
 
 # ---- Over HTTP ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def api():
-    cache.clear()
-
-    def make(user=None) -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
 
 
 def test_anonymous_callers_get_401(world, deadline, travel, api):

@@ -610,21 +610,6 @@ def test_heatmap_runs_one_query(world, county, django_assert_num_queries):
 # ---- API ---------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def api():
-    from rest_framework.test import APIClient
-
-    def make(user=None, token=None):
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        if token is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        return client
-
-    return make
-
-
 def jsonable(value):
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}

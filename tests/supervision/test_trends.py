@@ -674,21 +674,6 @@ def test_functions_run_as_many_queries_for_a_large_campaign_as_for_a_small_one(
 # ---- API ------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def api():
-    from rest_framework.test import APIClient
-
-    def make(user=None, token=None):
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        if token is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        return client
-
-    return make
-
-
 def jsonable(value):
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
