@@ -89,15 +89,15 @@ def _own_cache(settings, request):
 @pytest.fixture
 def api():
     """A REST client: `api()` anonymous, `api(user)` signed in by session, `api(token=plain)` with
-    `Authorization: Token …`."""
+    `Authorization: Token …` (`keyword="Bearer"` for the other spelling)."""
     from rest_framework.test import APIClient
 
-    def make(user=None, token=None) -> APIClient:
+    def make(user=None, token=None, *, keyword="Token") -> APIClient:
         client = APIClient()
         if user is not None:
             client.force_login(user)
         if token is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+            client.credentials(HTTP_AUTHORIZATION=f"{keyword} {token}")
         return client
 
     return make

@@ -52,7 +52,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.compiled import CompiledQueries
+from tasks.compiled import CompiledQueries, key_of
 from tasks.flags import DayNumber, behind_q, due_soon_q, overdue_q
 from tasks.models import REGION_KINDS, EventKind, ProgressReport, Task, TaskEvent, TaskStatus, UnitKind
 from tasks.selectors import NOTHING, REPORT_INTERVAL_DAYS, Access, access_for
@@ -74,12 +74,6 @@ EVERYTHING = Access(everything=True)
 def _access(user) -> Access:
     """The viewer's access; no viewer (None, a job) reads everything."""
     return EVERYTHING if user is None else access_for(user)
-
-
-def _filter_key(value):
-    """A filter (a row, an id or None) as part of a compiled statement's key: a unit by its path (the
-    SQL reads it), anything else by its id."""
-    return getattr(value, "path", None) or getattr(value, "pk", value)
 
 
 def _subtree_q(units, field: str) -> Q:
@@ -233,7 +227,7 @@ def summary(
         )
 
     # A big screen asks the same question all day: compiled once per viewer's access, filters and day.
-    key = ("summary", _access(user).key, *(_filter_key(value) for value in filters.values()), today)
+    key = ("summary", _access(user).key, *(key_of(value) for value in filters.values()), today)
     flags = ("overdue", "overdue_days", "due_soon", "behind", "on_time")
     figures = dict.fromkeys(("tasks", *TaskStatus.values, *flags), 0)
     orders = None

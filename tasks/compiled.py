@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, models
 from django.db.models import QuerySet
 
 # Stand-ins for the one value a statement is compiled without: no row has them (ids are positive,
@@ -20,6 +20,16 @@ from django.db.models import QuerySet
 ANY_ID = -7_340_017_001
 ANY_TEXT = "\x00any"
 EMPTY = ("no rows",)
+
+
+def key_of(value):
+    """A value a statement is built from, as part of its key: a row by its model, id and path (the
+    subtree filters read a unit's path), lists as tuples, anything else as it is."""
+    if isinstance(value, models.Model):
+        return (value._meta.label, value.pk, getattr(value, "path", None))
+    if isinstance(value, list | tuple):
+        return tuple(key_of(item) for item in value)
+    return value
 
 
 class CompiledQueries:

@@ -9,7 +9,7 @@ cancelled, so a sync client sees every change as an update.
 import secrets
 
 from django.contrib.auth import authenticate
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import audit, filters, selectors, services
-from ..compiled import ANY_ID, CompiledQueries
+from ..compiled import ANY_ID, CompiledQueries, key_of
 from ..flags import flags_of
 from ..models import (
     ApiToken,
@@ -165,16 +165,6 @@ def tasks_json(rows: list[dict]) -> list[dict]:
     ]
 
 
-def _frozen(value):
-    """A validated filter value as part of a key: a row by its model, id and path (the county filter
-    reads the path), lists as tuples."""
-    if isinstance(value, models.Model):
-        return (value._meta.label, value.pk, getattr(value, "path", None))
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
-    return value
-
-
 def _moment(value, zone) -> str | None:
     """A datetime as DRF's DateTimeField writes it: ISO 8601 in the current time zone, Z for UTC."""
     if value is None:
@@ -281,7 +271,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
             selectors.access_for(self.request.user).key,
             getattr(self.request.user, "unit_id", None),  # awaiting_report reads it
             timezone.localdate(),  # the flags' filters read it
-            tuple(sorted((name, _frozen(value)) for name, value in filterset.form.cleaned_data.items())),
+            tuple(sorted((name, key_of(value)) for name, value in filterset.form.cleaned_data.items())),
             page.query.low_mark,
             page.query.high_mark,
         )

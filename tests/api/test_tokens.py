@@ -23,18 +23,9 @@ def _fresh_throttle_counts():
 
 
 @pytest.fixture
-def client_for():
+def client_for(api):
     """`client_for(user)` signs in by session; `client_for(token=plain, keyword=…)` sends the token."""
-
-    def make(user=None, *, token=None, keyword="Token") -> APIClient:
-        client = APIClient()
-        if user is not None:
-            client.force_login(user)
-        if token is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"{keyword} {token}")
-        return client
-
-    return make
+    return api
 
 
 @pytest.fixture
