@@ -279,12 +279,5 @@ def awaiting_report_q(today: datetime.date) -> Q:
     return Q(status=TaskStatus.IN_PROGRESS) & stale
 
 
-def tasks_awaiting_report(user, *, today: datetime.date | None = None) -> QuerySet[Task]:
-    """My unit's tasks in progress on which my unit has not reported for a week."""
-    today = today or timezone.localdate()
-    mine = with_last_report_of(tasks_for_my_unit(user, today=today), user.unit_id)
-    return mine.filter(awaiting_report_q(today))
-
-
 def pending_extension_subquery():
     return ExtensionRequest.objects.filter(task=OuterRef("pk"), status=ExtensionStatus.PENDING)
