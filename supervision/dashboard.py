@@ -52,7 +52,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.compiled import CompiledQueries, key_of
+from tasks.compiled import CompiledQueries, statement_key
 from tasks.flags import DayNumber, behind_q, due_soon_q, overdue_q
 from tasks.models import REGION_KINDS, EventKind, ProgressReport, Task, TaskEvent, TaskStatus, UnitKind
 from tasks.selectors import NOTHING, REPORT_INTERVAL_DAYS, Access, access_for
@@ -227,7 +227,7 @@ def summary(
         )
 
     # A big screen asks the same question all day: compiled once per viewer's access, filters and day.
-    key = ("summary", _access(user).key, *(key_of(value) for value in filters.values()), today)
+    key = statement_key("summary", access=_access(user), day=today, filters=filters)
     flags = ("overdue", "overdue_days", "due_soon", "behind", "on_time")
     figures = dict.fromkeys(("tasks", *TaskStatus.values, *flags), 0)
     orders = None

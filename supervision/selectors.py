@@ -103,3 +103,15 @@ def order_events_prefetch() -> Prefetch:
     from .models import OrderEvent
 
     return Prefetch("events", queryset=OrderEvent.objects.select_related("actor__unit").order_by("at", "id"))
+
+
+def orders_addressed_to(user) -> list[SupervisionOrder]:
+    """督办单 addressed to my unit that are not closed yet (the 工作台 lists them): at most 20, soonest first."""
+    if user.unit_id is None:
+        return []
+    return list(
+        SupervisionOrder.objects.filter(unit=user.unit_id)
+        .exclude(status=OrderStatus.CLOSED)
+        .select_related("group")
+        .order_by("deadline", "id")[:20]
+    )

@@ -4,21 +4,24 @@ queryset costs more Python than the database spends answering it (docs/benchmark
 
 What is kept is SQL text, its parameters and the compiler that turns the database's values into
 Python's (dates on SQLite, time zones): never rows. The data is read anew on every call, so nothing here
-can be stale; what a key names must fix the SQL completely (the viewer's access, the filters, the day).
+can be stale; what a key names must fix the SQL completely, so every key is made by `statement_key`,
+which takes every input a statement's SQL is built from (tests/tasks/test_compiled.py changes each).
 """
 
+import datetime
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import QuerySet
+from django.utils import translation
 
-# Stand-ins for the one value a statement is compiled without: no row has them (ids are positive,
-# digests are 64 hex digits).
+# A stand-in for the one value a statement may be compiled without: no row has it (ids are positive).
 ANY_ID = -7_340_017_001
-ANY_TEXT = "\x00any"
 EMPTY = ("no rows",)
 
 
@@ -32,6 +35,41 @@ def key_of(value):
     return value
 
 
+class StatementKey(NamedTuple):
+    statement: str  # which statement: "task page", "task detail", "summary"
+    access: tuple  # Access.key: the viewer's region and scopes
+    unit: int | None  # the viewer's unit ("awaiting my report" reads it)
+    day: datetime.date  # the flags (overdue, due soon, behind) compare with it
+    language: str | None  # translated values a statement may carry
+    due_soon_days: int  # settings the flags' conditions are built from
+    behind_points: int
+    filters: tuple  # the filters as validated: (name, key_of(value)) pairs
+    bounds: tuple | None  # a page's (offset, limit)
+
+
+def statement_key(
+    statement: str,
+    *,
+    access,
+    day: datetime.date,
+    unit: int | None = None,
+    filters: Mapping | None = None,
+    bounds: tuple | None = None,
+) -> StatementKey:
+    """The key of a compiled statement: everything its SQL is built from."""
+    return StatementKey(
+        statement=statement,
+        access=access.key,
+        unit=unit,
+        day=day,
+        language=translation.get_language(),
+        due_soon_days=settings.WINTERACTION_DUE_SOON_DAYS,
+        behind_points=settings.WINTERACTION_BEHIND_POINTS,
+        filters=tuple(sorted((name, key_of(value)) for name, value in (filters or {}).items())),
+        bounds=bounds,
+    )
+
+
 class CompiledQueries:
     """A bounded, per-process map from a key to a compiled `.values()` queryset."""
 
@@ -40,11 +78,13 @@ class CompiledQueries:
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def rows(self, key, build: Callable[[], QuerySet], *, pk: int | None = None, text: str | None = None):
+    def rows(self, key: StatementKey, build: Callable[[], QuerySet], *, pk: int | None = None):
         """The rows of `build()`, a `.values()` queryset, as dicts; built and compiled the first time
-        `key` is asked for. With `pk` (`text`), the queryset filters on ANY_ID (ANY_TEXT) once, and each
-        call runs it with `pk` (`text`) in its place."""
-        stand_in, value = (ANY_ID, pk) if pk is not None else (ANY_TEXT, text)
+        `key` is asked for. With `pk`, the queryset filters on ANY_ID once, and each call runs it with
+        `pk` in its place."""
+        if not isinstance(key, StatementKey):
+            raise TypeError("a compiled statement's key comes from statement_key()")
+        stand_in, value = ANY_ID, pk
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:

@@ -5,6 +5,7 @@ Invariants live in the database as constraints; every write goes through
 """
 
 import datetime
+import hashlib
 import uuid
 from pathlib import Path
 
@@ -647,6 +648,18 @@ class TaskEvent(models.Model):
 # ---- API access ------------------------------------------------------------------------------
 
 
+def token_digest(plain: str) -> str:
+    """What is stored of a token. Tokens are 256-bit random, so a plain SHA-256 is enough (no slow hash)."""
+    return hashlib.sha256(plain.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_key(self, plain: str) -> "ApiToken | None":
+        """The token whose plain text is `plain`, with its user and the user's unit (every request reads
+        the unit to decide access): one query."""
+        return self.select_related("user__unit").filter(digest=token_digest(plain)).first()
+
+
 class ApiToken(models.Model):
     """A named API token. Only a SHA-256 digest of the token is stored: a database dump
     yields nothing that authenticates. The plain token is shown once, at creation."""
@@ -662,6 +675,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API 令牌")

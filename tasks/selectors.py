@@ -17,6 +17,7 @@ from django.db.models import Avg, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from . import seams
 from .models import (
     OPEN_STATUSES,
     REGION_KINDS,
@@ -129,7 +130,8 @@ def _region_and_scopes(user: Person) -> tuple[Unit | None, tuple]:
     if not scoped:
         return home_region(unit), ()
     regions = [] if unit.is_region else unit.ancestor_ids
-    sql, params = _access_sql(len(regions)), [*(k.value for k in REGION_KINDS), *regions, user.pk, True]
+    sql = _access_sql(len(regions), len(seams.access_scopes))
+    params = [*(k.value for k in REGION_KINDS), *regions, *(user.pk for _source in seams.access_scopes)]
     found, rows = [], []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -143,28 +145,18 @@ def _region_and_scopes(user: Person) -> tuple[Unit | None, tuple]:
 
 
 @functools.cache
-def _access_sql(regions: int) -> str:
-    from supervision.models import SupervisionGroup
-
+def _access_sql(regions: int, sources: int) -> str:
+    """The region ancestors, then each scope source's (path, special action) rows (tasks/seams.py)."""
     unit = Unit._meta.db_table
-    group = SupervisionGroup._meta.db_table
-    members = SupervisionGroup.members.through._meta.db_table
-    scope_units = SupervisionGroup.scope_units.through._meta.db_table
-    actions = SupervisionGroup.scope_special_actions.through._meta.db_table
     columns = ", ".join(f"u.{c}" for c in UNIT_COLUMNS)
     blanks = ", ".join("NULL" for _c in UNIT_COLUMNS)
     kinds = ", ".join("%s" for _k in REGION_KINDS)
     ancestors = ", ".join("%s" for _i in range(regions)) or "NULL"
-    return f"""
-        SELECT {columns}, NULL, NULL FROM {unit} u WHERE u.kind IN ({kinds}) AND u.id IN ({ancestors})
-        UNION ALL
-        SELECT {blanks}, su.path, a.specialaction_id
-          FROM {group} g
-          JOIN {members} m ON m.supervisiongroup_id = g.id
-          JOIN {scope_units} gs ON gs.supervisiongroup_id = g.id
-          JOIN {unit} su ON su.id = gs.unit_id
-          LEFT JOIN {actions} a ON a.supervisiongroup_id = g.id
-         WHERE m.person_id = %s AND g.is_active = %s"""
+    parts = [
+        f"SELECT {columns}, NULL, NULL FROM {unit} u WHERE u.kind IN ({kinds}) AND u.id IN ({ancestors})"
+    ]
+    parts += [f"SELECT {blanks}, s.* FROM ({source.sql()}) s" for source in seams.access_scopes[:sources]]
+    return "\nUNION ALL\n".join(parts)
 
 
 def _scopes(rows) -> tuple:
@@ -285,13 +277,6 @@ def awaiting_report_q(today: datetime.date) -> Q:
     )
     stale = Q(last_report_at__lt=boundary) | Q(last_report_at__isnull=True, start_date__lte=last_allowed_day)
     return Q(status=TaskStatus.IN_PROGRESS) & stale
-
-
-def tasks_awaiting_report(user, *, today: datetime.date | None = None) -> QuerySet[Task]:
-    """My unit's tasks in progress on which my unit has not reported for a week."""
-    today = today or timezone.localdate()
-    mine = with_last_report_of(tasks_for_my_unit(user, today=today), user.unit_id)
-    return mine.filter(awaiting_report_q(today))
 
 
 def pending_extension_subquery():

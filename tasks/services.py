@@ -10,7 +10,6 @@ with a message in the user's language.
 """
 
 import datetime
-import hashlib
 import re
 import secrets
 from collections.abc import Iterable
@@ -45,6 +44,7 @@ from .models import (
     TaskStatus,
     Unit,
     UnitKind,
+    token_digest,
 )
 from .selectors import access_for
 
@@ -822,11 +822,6 @@ def instruction_write(*, task: Task, by: Person, text: str) -> Instruction:
 # ---- API tokens ------------------------------------------------------------------------------------
 
 TOKEN_PREFIX = "wa_"
-
-
-def token_digest(plain: str) -> str:
-    """What is stored of a token. Tokens are 256-bit random, so a plain SHA-256 is enough (no slow hash)."""
-    return hashlib.sha256(plain.encode()).hexdigest()
 
 
 def _require_token_holder_or_office(by: Person, holder: Person, action: str) -> None:

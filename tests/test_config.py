@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(**env) -> subprocess.CompletedProcess:
+def start(*args, **env) -> subprocess.CompletedProcess:
     """Run `manage.py check` in a fresh process with the given environment on top of a clean one."""
     base = {
         key: value
@@ -19,7 +19,12 @@ def start(**env) -> subprocess.CompletedProcess:
     }
     base.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=base, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", "check", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -54,6 +59,38 @@ def test_the_error_line_never_shows_a_database_password():
 def test_debug_off_with_a_secret_key_starts():
     result = start(DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="winter.example.gov.cn")
     assert result.returncode == 0, result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "0Jq-w7Zr!t2Lx9Vb4Nc8Md3Kf6Gh1Ys5Pe0Ua7Ti2Ro4Wl9Sd3Xz8Cv6Bn1Mq5Hj",
+    "ALLOWED_HOSTS": "winter.example.gov.cn",
+    "SECURE_COOKIES": "1",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "SECURE_HSTS_PRELOAD": "1",
+    "SECURE_SSL_REDIRECT": "1",
+    "TRUST_X_FORWARDED_PROTO": "1",
+}
+
+
+def test_the_documented_tls_settings_pass_the_deployment_checks():
+    result = start("--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+
+
+def test_without_the_tls_settings_the_deployment_checks_name_what_is_missing():
+    plain = {name: value for name, value in PRODUCTION.items() if not name.startswith(("SECURE", "TRUST"))}
+    result = start("--deploy", "--fail-level", "WARNING", **plain)
+    assert result.returncode != 0
+    for check in ("security.W004", "security.W008", "security.W012", "security.W016"):
+        assert check in result.stderr
+
+
+def test_hsts_preload_without_a_year_and_subdomains_stops_start_up():
+    result = start(**{**PRODUCTION, "SECURE_HSTS_SECONDS": "3600"})
+    assert result.returncode != 0
+    assert "SECURE_HSTS_PRELOAD" in result.stderr
 
 
 def test_language_and_time_zone_are_chinese_by_default(settings):

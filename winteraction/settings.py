@@ -67,6 +67,20 @@ try:
     # The embedded default (make run without Redis): a worker with embedded beat on kombu's filesystem
     # transport under var/. Without it and without Redis, jobs run in the process that enqueues them.
     CELERY_EMBEDDED = config.env_bool("CELERY_EMBEDDED", False)
+    # Behind TLS (README: Production): cookies only over HTTPS, HSTS, redirect plain HTTP, and trust
+    # the proxy's X-Forwarded-Proto. All off by default: `make run` serves plain HTTP on 127.0.0.1.
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = config.env_bool("SECURE_COOKIES", False)
+    SECURE_HSTS_SECONDS = config.env_int("SECURE_HSTS_SECONDS", 0, minimum=0, maximum=2 * 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = config.env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = config.env_bool("SECURE_HSTS_PRELOAD", False)
+    SECURE_SSL_REDIRECT = config.env_bool("SECURE_SSL_REDIRECT", False)
+    SECURE_PROXY_SSL_HEADER = (
+        ("HTTP_X_FORWARDED_PROTO", "https") if config.env_bool("TRUST_X_FORWARDED_PROTO", False) else None
+    )
+    if SECURE_HSTS_PRELOAD and (SECURE_HSTS_SECONDS < 31536000 or not SECURE_HSTS_INCLUDE_SUBDOMAINS):
+        raise config.ConfigError(
+            "SECURE_HSTS_PRELOAD needs SECURE_HSTS_SECONDS of at least 31536000 and SECURE_HSTS_INCLUDE_SUBDOMAINS"
+        )
 except config.ConfigError as exc:
     # One clear line, whichever entry point imported us (manage.py, gunicorn, celery).
     sys.exit(f"WinterAction configuration error: {exc}")
@@ -131,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tasks.context_processors.navigation",
+                "supervision.context_processors.inbox",
             ],
         },
     },
@@ -138,6 +153,9 @@ TEMPLATES = [
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "tasks.Person"
+# The models the API plumbing (winteraction/api/) works with, named here so that it imports no app.
+API_TOKEN_MODEL = "tasks.ApiToken"
+API_IDEMPOTENCY_MODEL = "tasks.IdempotencyKey"
 # A session ends after SESSION_IDLE_MINUTES without a request (winteraction.middleware renews it).
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 
@@ -190,16 +208,16 @@ STORAGES = {
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes an anonymous call a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "tasks.api.authentication.ApiTokenAuthentication",
+        "winteraction.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tasks.api.permissions.ApiAccess"],
-    "DEFAULT_FILTER_BACKENDS": ["tasks.api.filtering.StrictFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["winteraction.api.filtering.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "winteraction.api.pagination.PageNumberPagination",
     "DEFAULT_THROTTLE_CLASSES": [
-        "tasks.api.throttling.TokenRateThrottle",
-        "tasks.api.throttling.UserRateThrottle",
-        "tasks.api.throttling.AnonRateThrottle",
+        "winteraction.api.throttling.TokenRateThrottle",
+        "winteraction.api.throttling.UserRateThrottle",
+        "winteraction.api.throttling.AnonRateThrottle",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -207,9 +225,9 @@ REST_FRAMEWORK = {
     ],
     # JSON bodies; multipart only where files come (progress reports, attachments), so an
     # empty form field is never quietly taken for "not given".
-    "DEFAULT_PARSER_CLASSES": ["tasks.api.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "tasks.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["winteraction.api.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "winteraction.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "winteraction.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 try:
@@ -243,7 +261,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "tasks.api.schema.describe_format_parameter",
+        "winteraction.api.schema.describe_format_parameter",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "tasks.models.TaskStatus",
@@ -334,9 +352,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_HTTPONLY = False
-    SECURE_CONTENT_TYPE_NOSNIFF = True
-    X_FRAME_OPTIONS = "DENY"

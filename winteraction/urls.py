@@ -1,19 +1,31 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+import supervision.api.urls
+import tasks.api.urls
+
+# The API: every app's routes (its api/urls.py) under /api/v1/ in one `api` namespace, with one
+# router whose root lists them all; explicit paths first, so they win over the routers' patterns.
+API_APPS = (tasks.api.urls, supervision.api.urls)
+api_router = DefaultRouter()
+for app_urls in API_APPS:
+    api_router.registry.extend(app_urls.router.registry)
+api_patterns = [pattern for app_urls in API_APPS for pattern in app_urls.urlpatterns]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include("tasks.api.urls")),
+    path("api/v1/", include(([*api_patterns, path("", include(api_router.urls))], "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("supervision.urls")),
     path("", include("tasks.urls")),
 ]
-handler404 = "tasks.api.errors.not_found"
-handler500 = "tasks.api.errors.server_error"
+handler404 = "winteraction.api.errors.not_found"
+handler500 = "winteraction.api.errors.server_error"
 
 # Uploaded evidence is never served from MEDIA_URL: only through the download views, which check
 # that the caller may see the task.

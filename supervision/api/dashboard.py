@@ -13,8 +13,8 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tasks.api.serializers import ErrorSerializer
 from tasks.selectors import campaigns_visible_to, special_actions_visible_to, units_visible_to
+from winteraction.api.schema import ErrorSerializer
 
 from .. import dashboard
 from ..models import CardKind

@@ -14,10 +14,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from tasks.api.etags import ETagMixin
-from tasks.api.parsers import JSONParser
 from tasks.api.serializers import NoteSerializer, ReasonSerializer
-from tasks.api.views import IF_MATCH_HEADER, IF_NONE_MATCH_HEADER
+from winteraction.api.etags import IF_MATCH_HEADER, IF_NONE_MATCH_HEADER, ETagMixin
+from winteraction.api.parsers import JSONParser
 
 from .. import selectors, services
 from ..filters import InspectionFilter, SupervisionGroupFilter, SupervisionOrderFilter

@@ -474,15 +474,3 @@ class PasswordTokenRequestSerializer(InputSerializer):
     name = serializers.CharField(required=False, max_length=64, label=_("令牌名称"))
     read_only = serializers.BooleanField(required=False, default=False, label=_("只读"))
     expires_at = serializers.DateTimeField(required=False, allow_null=True, label=_("过期时间"))
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one shape of every error response."""
-
-    code = serializers.CharField(
-        help_text=_("机器可读的错误代码,如 invalid、not_found、invalid_transition。")
-    )
-    detail = serializers.CharField(help_text=_("给人看的说明,使用请求的语言。"))
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()), help_text=_("各字段的错误信息。")
-    )

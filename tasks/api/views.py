@@ -15,7 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -24,8 +24,15 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from winteraction.api.etags import IF_MATCH_HEADER, IF_NONE_MATCH_HEADER, ETagMixin
+from winteraction.api.idempotency import IDEMPOTENCY_HEADER, idempotent
+from winteraction.api.pagination import PageOrSyncPagination
+from winteraction.api.parsers import JSONParser
+from winteraction.api.renderers import CSVRenderer, XLSXRenderer
+from winteraction.api.throttling import LoginRateThrottle
+
 from .. import audit, filters, selectors, services
-from ..compiled import ANY_ID, CompiledQueries, key_of
+from ..compiled import ANY_ID, CompiledQueries, statement_key
 from ..flags import flags_of
 from ..models import (
     ApiToken,
@@ -41,31 +48,6 @@ from ..models import (
     Unit,
 )
 from . import serializers as s
-from .etags import ETagMixin
-from .idempotency import idempotent
-from .pagination import TaskPagination
-from .parsers import JSONParser
-from .renderers import CSVRenderer, XLSXRenderer
-from .throttling import LoginRateThrottle
-
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description=_("可选。同一个键重试时只执行一次,返回第一次的结果。"),
-)
-IF_MATCH_HEADER = OpenApiParameter(
-    "If-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description=_("可选。上次读取时的 ETag;记录已被修改时返回 412,不做任何修改。"),
-)
-IF_NONE_MATCH_HEADER = OpenApiParameter(
-    "If-None-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description=_("可选。上次读取时的 ETag;未变化时返回 304。"),
-)
 
 # ---- Tasks ------------------------------------------------------------------------------------------
 
@@ -228,7 +210,7 @@ if TASK_JSON_FIELDS != list(s.TaskSerializer.Meta.fields):
 class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = s.TaskSerializer
     filterset_class = filters.TaskFilter
-    pagination_class = TaskPagination
+    pagination_class = PageOrSyncPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
     def get_renderers(self):
@@ -266,14 +248,13 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         filterset = getattr(self, "filterset", None)
         if not numbered or self.action != "list" or filterset is None or filterset.errors:
             return list(self._rows(page))
-        key = (
+        key = statement_key(
             "task page",
-            selectors.access_for(self.request.user).key,
-            getattr(self.request.user, "unit_id", None),  # awaiting_report reads it
-            timezone.localdate(),  # the flags' filters read it
-            tuple(sorted((name, key_of(value)) for name, value in filterset.form.cleaned_data.items())),
-            page.query.low_mark,
-            page.query.high_mark,
+            access=selectors.access_for(self.request.user),
+            unit=getattr(self.request.user, "unit_id", None),
+            day=timezone.localdate(),
+            filters=filterset.form.cleaned_data,
+            bounds=(page.query.low_mark, page.query.high_mark),
         )
         return COMPILED.rows(key, lambda: self._rows(page))
 
@@ -297,7 +278,9 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
             raise Http404 from None
         if not 0 < pk < 2**63:
             raise Http404
-        key = ("task detail", selectors.access_for(self.request.user).key)
+        key = statement_key(
+            "task detail", access=selectors.access_for(self.request.user), day=timezone.localdate()
+        )
         found = COMPILED.rows(key, lambda: self._rows().filter(pk=ANY_ID), pk=pk)
         if not found:
             raise Http404

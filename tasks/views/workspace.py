@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from .. import seams
 from ..flags import behind_q, due_soon_q, overdue_q
 from ..models import Role, TaskStatus
 from ..selectors import (
@@ -232,18 +233,9 @@ def _headline(user, campaign, today) -> list[dict]:
 HEADLINE_ROLES = (Role.LEADER, Role.INSPECTOR, Role.OFFICE, Role.READONLY)
 
 
-def _my_open_orders(user) -> list:
-    """督办单 addressed to my unit that are not closed yet: the unit acts on them from here."""
-    from supervision.models import OrderStatus, SupervisionOrder
-
-    if user.unit_id is None:
-        return []
-    return list(
-        SupervisionOrder.objects.filter(unit=user.unit_id)
-        .exclude(status=OrderStatus.CLOSED)
-        .select_related("group")
-        .order_by("deadline", "id")[:20]
-    )
+def _panels(user) -> list[dict]:
+    """What apps above tasks add to the 工作台 (tasks/seams.py), e.g. supervision's 督办单 for my unit."""
+    return [panel for make in seams.workspace_panels if (panel := make(user)) is not None]
 
 
 @login_required
@@ -255,7 +247,7 @@ def home(request):
         "nav_section": "workspace",
         "today": today,
         "campaign": campaign,
-        "my_orders": _my_open_orders(user),
+        "workspace_panels": _panels(user),
     }
     if campaign is not None:
         my_sections = _my_sections(user, campaign, today)

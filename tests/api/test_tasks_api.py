@@ -834,6 +834,34 @@ def test_the_same_list_the_next_day_follows_the_flags(world, board, client_for, 
     assert board.due_soon.pk in listed(client, overdue="true")
 
 
+def first_listed(client, **params) -> int:
+    """The first row of a one-row page: its bounds stay (0, 1) whatever the count, so only the statement's
+    key decides whether a changed threshold is seen."""
+    response = client.get(TASKS, {"page_size": 1, "ordering": "-deadline", **params})
+    assert response.status_code == 200, response.data
+    return ids(response)[0]
+
+
+def test_the_same_list_follows_a_changed_due_soon_threshold(world, board, client_for, settings):
+    sooner = world.task(title="明天到期的排查", start_date=days(0), deadline=days(1))
+    client = client_for(world.office)
+    assert first_listed(client, due_soon="true") == board.due_soon.pk
+
+    settings.WINTERACTION_DUE_SOON_DAYS = 2  # board.due_soon's deadline is 3 days away
+
+    assert first_listed(client, due_soon="true") == sooner.pk
+
+
+def test_the_same_list_follows_a_changed_behind_threshold(world, board, client_for, settings):
+    further_behind = world.task(title="几乎到期未动的排查", start_date=days(-30), deadline=days(1))
+    client = client_for(world.office)
+    assert first_listed(client, behind="true") == board.behind.pk
+
+    settings.WINTERACTION_BEHIND_POINTS = 60  # board.behind is some 40 points behind, the other ~97
+
+    assert first_listed(client, behind="true") == further_behind.pk
+
+
 def test_a_compiled_detail_is_never_shared_with_a_viewer_of_another_scope(world, board, client_for):
     assert client_for(world.office).get(f"{TASKS}{board.overdue.pk}/").status_code == 200
     assert client_for(world.other_office).get(f"{TASKS}{board.overdue.pk}/").status_code == 404

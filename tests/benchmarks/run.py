@@ -327,9 +327,9 @@ def deep_page_row(w: World, api: Api, n: int) -> Row:
     from django.conf import settings
     from django.utils import timezone
 
-    from tasks.api.pagination import encode_cursor
     from tasks.models import Task
     from tasks.selectors import access_for
+    from winteraction.api.pagination import encode_cursor
 
     settled = timezone.now() - datetime.timedelta(seconds=settings.API_SYNC_SETTLE_SECONDS)
     rows = Task.objects.filter(access_for(w.province_user).task_q(), updated_at__lte=settled)

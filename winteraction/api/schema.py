@@ -1,10 +1,10 @@
 """OpenAPI: every operation documents the error responses it can give, in the one error shape."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiResponse
-
-from .serializers import ErrorSerializer
+from rest_framework import serializers
 
 ERRORS = {
     400: "Invalid input: `fields` says what is wrong with each field.",
@@ -17,6 +17,18 @@ ERRORS = {
     422: "The `Idempotency-Key` was already used for a different request.",
     429: "Too many requests: wait for `Retry-After` seconds.",
 }
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error response."""
+
+    code = serializers.CharField(
+        help_text=_("机器可读的错误代码,如 invalid、not_found、invalid_transition。")
+    )
+    detail = serializers.CharField(help_text=_("给人看的说明,使用请求的语言。"))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), help_text=_("各字段的错误信息。")
+    )
 
 
 class AutoSchema(BaseAutoSchema):
@@ -58,7 +70,7 @@ class AutoSchema(BaseAutoSchema):
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "tasks.api.authentication.ApiTokenAuthentication"
+    target_class = "winteraction.api.authentication.ApiTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

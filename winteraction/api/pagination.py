@@ -158,7 +158,7 @@ class SyncCursorPagination:
         }
 
 
-class TaskPagination(PageNumberPagination):
+class PageOrSyncPagination(PageNumberPagination):
     """Page numbers, or the sync cursor when the request says `sync=true` or carries a `cursor`."""
 
     def _sync(self, request) -> bool:

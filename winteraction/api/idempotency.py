@@ -8,14 +8,27 @@ the loser's transaction, write included, rolls back and it answers with the winn
 
 import hashlib
 
+from django.apps import apps
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from ..models import IdempotencyKey
-
 HEADER = "Idempotency-Key"
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description=_("可选。同一个键重试时只执行一次,返回第一次的结果。"),
+)
+
+
+def saved_answers():
+    """The model that keeps the answers (settings.API_IDEMPOTENCY_MODEL): user, key, fingerprint,
+    status_code, body, unique on (user, key)."""
+    return apps.get_model(settings.API_IDEMPOTENCY_MODEL, require_ready=True)
 
 
 class KeyReused(exceptions.APIException):
@@ -37,7 +50,7 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
-def _replay(saved: IdempotencyKey, fingerprint: str) -> Response:
+def _replay(saved, fingerprint: str) -> Response:
     if saved.fingerprint != fingerprint:
         raise KeyReused(_("该 Idempotency-Key 已用于另一个请求。"))
     return Response(saved.body, status=saved.status_code, headers={"Idempotent-Replayed": "true"})
@@ -52,13 +65,13 @@ def idempotent(request, write) -> Response:
     if len(key) > 128:
         raise exceptions.ValidationError({HEADER: [_("Idempotency-Key 最长 128 个字符。")]})
     fingerprint = _fingerprint(request)
-    saved = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+    saved = saved_answers().objects.filter(user=request.user, key=key).first()
     if saved:
         return _replay(saved, fingerprint)
     try:
         with transaction.atomic():
             response = write()
-            IdempotencyKey.objects.create(
+            saved_answers().objects.create(
                 user=request.user,
                 key=key,
                 fingerprint=fingerprint,
@@ -67,7 +80,7 @@ def idempotent(request, write) -> Response:
             )
             return response
     except IntegrityError:
-        saved = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+        saved = saved_answers().objects.filter(user=request.user, key=key).first()
         if saved is None:
             raise
         return _replay(saved, fingerprint)

@@ -1,7 +1,7 @@
 """One JSON shape for every API error: {"code": …, "detail": …, "fields": {field: [messages]}}.
 
-Service errors arrive as Django exceptions and are mapped here: ValidationError → 400,
-InvalidTransition → 409 `invalid_transition`, PermissionDenied → 403, Http404 → 404.
+Service errors arrive as Django exceptions and are mapped here: ValidationError → 400, a
+ValidationError with the code `invalid_transition` (the services' InvalidTransition) → 409, PermissionDenied → 403, Http404 → 404.
 Denials (403, 404) are logged, so the office can see who tried what.
 """
 
@@ -16,8 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ..services import InvalidTransition
-
+INVALID_TRANSITION = "invalid_transition"
 access_log = logging.getLogger("winteraction.api.access")
 
 
@@ -39,7 +38,7 @@ def _messages(exc: DjangoValidationError) -> list[str]:
 
 def _translate(exc):
     """Django and service exceptions → DRF exceptions with the caller's language already applied."""
-    if isinstance(exc, InvalidTransition):
+    if isinstance(exc, DjangoValidationError) and getattr(exc, "code", None) == INVALID_TRANSITION:
         return Conflict(detail=" ".join(_messages(exc)), code="invalid_transition")
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):

@@ -2,47 +2,20 @@
 
 import datetime
 
+from django.apps import apps
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
-
-from ..compiled import ANY_TEXT, CompiledQueries
-from ..models import ApiToken, Person, Unit
-from ..services import token_digest
 
 KEYWORDS = {"token", "bearer"}
 TOUCH_EVERY = datetime.timedelta(minutes=1)
 
 
-COMPILED = CompiledQueries(size=1)
-
-
-def _fields(model) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
-
-
-def _token(digest: str) -> ApiToken | None:
-    """The token with `digest`, its user and the user's unit, in one query: every API request asks, so
-    the statement is compiled once (tasks/compiled.py) and the three rows are made from its columns."""
-    token_fields, person_fields, unit_fields = _fields(ApiToken), _fields(Person), _fields(Unit)
-    columns = [
-        *token_fields,
-        *(f"user__{name}" for name in person_fields),
-        *(f"user__unit__{name}" for name in unit_fields),
-    ]
-    found = COMPILED.rows(
-        "api token", lambda: ApiToken.objects.filter(digest=ANY_TEXT).values(*columns), text=digest
-    )
-    if not found:
-        return None
-    row, alias = found[0], ApiToken.objects.db
-    token = ApiToken.from_db(alias, token_fields, [row[name] for name in token_fields])
-    user = Person.from_db(alias, person_fields, [row[f"user__{name}"] for name in person_fields])
-    unit = None
-    if user.unit_id is not None:
-        unit = Unit.from_db(alias, unit_fields, [row[f"user__unit__{name}"] for name in unit_fields])
-    user.unit, token.user = unit, user
-    return token
+def token_model():
+    """The model of API tokens (settings.API_TOKEN_MODEL): its manager's `for_key(plain)` answers the
+    token with its user (and what access needs of the user) in one query, or None."""
+    return apps.get_model(settings.API_TOKEN_MODEL, require_ready=True)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -56,7 +29,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             plain = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("令牌无效。")) from None
-        token = _token(token_digest(plain))
+        token = token_model().objects.for_key(plain)
         now = timezone.now()
         if token is None or token.revoked_at is not None or not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("令牌无效或已被吊销。"))
@@ -64,7 +37,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("令牌已过期。"))
         if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
             # At most one write a minute per token, so polling stays read-only.
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            type(token).objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -3,8 +3,6 @@
 from django.conf import settings
 from rest_framework import throttling
 
-from ..models import ApiToken
-
 
 class _SettingsRates:
     def get_rate(self):
@@ -17,7 +15,7 @@ class TokenRateThrottle(_SettingsRates, throttling.SimpleRateThrottle):
     scope = "token"
 
     def get_cache_key(self, request, view):
-        if isinstance(request.auth, ApiToken):
+        if request.auth is not None:  # an API token (sessions leave `auth` unset)
             return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
         return None
 
@@ -26,7 +24,7 @@ class UserRateThrottle(_SettingsRates, throttling.UserRateThrottle):
     scope = "user"
 
     def get_cache_key(self, request, view):
-        if isinstance(request.auth, ApiToken):
+        if request.auth is not None:  # an API token (sessions leave `auth` unset)
             return None  # counted per token
         return super().get_cache_key(request, view)
 

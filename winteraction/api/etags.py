@@ -6,10 +6,24 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import status
 from rest_framework.response import Response
 
 from .errors import PreconditionFailed
+
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=_("可选。上次读取时的 ETag;记录已被修改时返回 412,不做任何修改。"),
+)
+IF_NONE_MATCH_HEADER = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=_("可选。上次读取时的 ETag;未变化时返回 304。"),
+)
 
 
 def etag_for(data) -> str:

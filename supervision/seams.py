@@ -1,0 +1,36 @@
+"""What supervision adds to the tasks app through its seams (tasks/seams.py), registered once in
+SupervisionConfig.ready(): tasks never imports supervision."""
+
+from tasks import seams as tasks_seams
+
+from .models import SupervisionGroup
+from .selectors import orders_addressed_to
+
+
+def group_scope_sql() -> str:
+    """A supervision group's members read its scope: (unit path, special action or NULL) rows for
+    the person whose id is the one parameter; only active groups count."""
+    unit = SupervisionGroup.scope_units.field.related_model._meta.db_table
+    group = SupervisionGroup._meta.db_table
+    members = SupervisionGroup.members.through._meta.db_table
+    scope_units = SupervisionGroup.scope_units.through._meta.db_table
+    actions = SupervisionGroup.scope_special_actions.through._meta.db_table
+    return f"""
+        SELECT su.path, a.specialaction_id
+          FROM {group} g
+          JOIN {members} m ON m.supervisiongroup_id = g.id
+          JOIN {scope_units} gs ON gs.supervisiongroup_id = g.id
+          JOIN {unit} su ON su.id = gs.unit_id
+          LEFT JOIN {actions} a ON a.supervisiongroup_id = g.id
+         WHERE m.person_id = %s AND g.is_active"""
+
+
+def orders_panel(user) -> dict:
+    """The 工作台's panel of 督办单 addressed to my unit (empty: the template shows nothing)."""
+    return {"template": "supervision/partials/workspace_orders.html", "orders": orders_addressed_to(user)}
+
+
+def register() -> None:
+    if orders_panel not in tasks_seams.workspace_panels:
+        tasks_seams.access_scopes.append(tasks_seams.ScopeSource(sql=group_scope_sql))
+        tasks_seams.workspace_panels.append(orders_panel)
