@@ -1,4 +1,5 @@
-"""A province at scale for benchmarks: the engine behind `manage.py generate_scale`.
+"""A province at scale for benchmarks: the engine behind
+`python -m tests.benchmarks.generate_scale`.
 
 What it builds (see docs/benchmarks.md): a province (省) with cities (市) of counties (县); under each county
 UNITS_PER_COUNTY units (县直部门, 乡镇, the development zone, two enterprises) laid out like the demo county;
@@ -12,8 +13,8 @@ and their timeline; and supervision orders numbered per group and year.
 The rows are the ones the services write (tasks.services.task_create, progress_report, task_request_close,
 task_close, task_return, task_cancel; supervision.services.order_issue and the order steps): the same
 columns set, the same event kinds with the same before/after JSON, the same invariants. The services are
-not called (they would take hours for a million tasks); tests/scale/test_generator.py holds the two side
-by side.
+not called (they would take hours for a million tasks); tests/benchmarks/test_generator.py holds the two
+side by side.
 
 How it is fast: the small tables (units, people, campaigns, groups, about 10,000 rows) go in with
 bulk_create; the four big ones (tasks, cooperations, progress reports, timeline) are filled inside
