@@ -57,7 +57,8 @@ from supervision.models import (
     Urgency,
 )
 from supervision.services import order_number
-from tasks import demo
+from tasks.demo import data as demo
+from tasks.demo.task_list import TASKS as DEMO_TASKS
 from tasks.models import (
     Campaign,
     ChargeKind,
@@ -264,11 +265,11 @@ def _templates() -> dict[str, list]:
     """Task titles, descriptions, targets and report texts per theme, from the demo county's tasks."""
     tasks: dict[str, list] = {action.code: [] for action in THEMES}
     done: dict[str, list] = {action.code: [] for action in THEMES}
-    for spec in demo.TASKS:
+    for spec in DEMO_TASKS:
         tasks[spec.action].append(spec)
         done[spec.action] += [r.done for r in spec.reports] + [c.done for c in spec.coop_reports]
-    problems = sorted({r.problems for spec in demo.TASKS for r in spec.reports if r.problems})
-    next_steps = sorted({r.next_steps for spec in demo.TASKS for r in spec.reports if r.next_steps})
+    problems = sorted({r.problems for spec in DEMO_TASKS for r in spec.reports if r.problems})
+    next_steps = sorted({r.next_steps for spec in DEMO_TASKS for r in spec.reports if r.next_steps})
     every_done = [text for texts in done.values() for text in texts]
     out = {key: [] for key in ("title", "title_json", "description", "target", "done")}
     out |= {"task_offset": [], "task_count": [], "done_offset": [], "done_count": []}
