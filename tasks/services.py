@@ -169,11 +169,18 @@ def person_create(
     role: str,
     position: str = "",
     password: str | None = None,
+    password_hash: str | None = None,
     email: str = "",
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> Person:
-    """A new user. `by=None` is the operator on the command line (load_demo, createsuperuser)."""
+    """A new user. `by=None` is the operator on the command line (load_demo, createsuperuser).
+
+    `password_hash` (from make_password) instead of `password` lets a loader giving many people the same
+    password hash it once: hashing is slow on purpose.
+    """
+    if password and password_hash:
+        raise ValueError("person_create takes a password or its hash, not both")
     if by is not None:
         if is_superuser and not by.is_superuser:
             raise PermissionDenied(_("只有超级管理员可以新建超级管理员。"))
@@ -194,6 +201,8 @@ def person_create(
     )
     if password:
         person.set_password(password)
+    elif password_hash:
+        person.password = password_hash
     else:
         person.set_unusable_password()
     person.full_clean(exclude=["password"])

@@ -1,8 +1,8 @@
 """`python -m tests.benchmarks.run`: ours against the framework ceiling, on a generated province.
 
-Run from the project's root with DATABASE_URL naming a PostgreSQL database that `manage.py generate_scale`
-filled (docs/benchmarks.md). For each operation, in one process and through one Django server (the test
-client, in-process: no network), it times
+Run from the project's root with DATABASE_URL naming a PostgreSQL database that
+`python -m tests.benchmarks.generate_scale` filled (docs/benchmarks.md). For each operation, in one process
+and through one Django server (the test client, in-process: no network), it times
 
 - ours, through the real URL (DRF, the ORM, our serializers), signed in with an API token;
 - the hand-written minimal Django view of tests/benchmarks/minimal.py giving the same answer (raw SQL,
@@ -187,7 +187,10 @@ def preflight(args) -> None:
         cursor.execute("SELECT count(*) FROM tasks_task")
         [tasks] = cursor.fetchone()
         if tasks < 1000:
-            print(f"{tasks} tasks: generate a province first (manage.py generate_scale).", file=sys.stderr)
+            print(
+                f"{tasks} tasks: generate a province first (python -m tests.benchmarks.generate_scale).",
+                file=sys.stderr,
+            )
             raise SystemExit(2)
         # Fresh statistics and a visibility map (index-only scans): VACUUM (ANALYZE) when either is stale.
         cursor.execute(
@@ -588,8 +591,9 @@ def generate_row(args) -> Row:
     try:
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
         started = time.perf_counter()
+        generate = [sys.executable, "-m", "tests.benchmarks.generate_scale"]
         subprocess.run(
-            [*manage, "generate_scale", "--counties", "100", "--tasks-per-county", "10000", "--seed", "1"],
+            [*generate, "--counties", "100", "--tasks-per-county", "10000", "--seed", "1"],
             env=env,
             check=True,
             cwd=ROOT,

@@ -4,6 +4,7 @@ and the database itself refuses it when code goes around the services."""
 import datetime
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -418,6 +419,31 @@ def test_person_without_a_unit_is_refused(world):
 def test_superuser_needs_no_unit(world):
     admin = services.person_create(by=None, username="admin", unit=None, role="office", is_superuser=True)
     assert (admin.unit, admin.is_superuser) == (None, True)
+
+
+def test_people_created_with_one_password_hash_sign_in_with_that_password(world):
+    hashed = make_password("shared-secret")
+    people = [
+        services.person_create(
+            by=None, username=name, unit=world.wanan, role="unit_official", password_hash=hashed
+        )
+        for name in ("first", "second")
+    ]
+    assert [person.check_password("shared-secret") for person in people] == [True, True]
+    assert not people[0].check_password("another")
+
+
+def test_a_person_is_given_a_password_or_its_hash_not_both(world):
+    with pytest.raises(ValueError):
+        services.person_create(
+            by=None,
+            username="both",
+            unit=world.wanan,
+            role="unit_official",
+            password="x",
+            password_hash=make_password("y"),
+        )
+    assert not Person.objects.filter(username="both").exists()
 
 
 def test_database_refuses_a_person_without_a_unit(world):

@@ -1,4 +1,6 @@
-"""`manage.py load_demo`: 洪洞县's Winter Action, built through the services, once."""
+"""`manage.py load_demo`: 洪洞县's Winter Action, built through the services, once.
+
+The county is tasks/demo/; its supervision side, and the command, are in supervision/."""
 
 import io
 import re
@@ -6,13 +8,16 @@ import re
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.test import RequestFactory
 from django.utils import timezone
 
 from supervision.models import SupervisionGroup
-from tasks import demo, services
+from tasks import services
+from tasks.demo.data import CAMPAIGN_NAME, DEMO_ACCOUNTS
+from tasks.demo.loader import demo_exists
 from tasks.models import (
     Campaign,
     EventKind,
@@ -35,7 +40,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def campaign():
     call_command("load_demo", "--quiet")
-    return Campaign.objects.get(name=demo.CAMPAIGN_NAME)
+    return Campaign.objects.get(name=CAMPAIGN_NAME)
 
 
 def counts_of_every_model() -> dict[str, int]:
@@ -90,8 +95,31 @@ def test_the_five_demo_accounts_log_in_with_the_demo_password_and_their_roles(ca
         assert (person.role, person.unit.name) == (role, unit)
 
 
+class CountingHasher(MD5PasswordHasher):
+    """The suite's fast hasher, counting the passwords it hashes (verifying one hashes it too)."""
+
+    algorithm = "counting_md5"
+    hashed = 0
+
+    def encode(self, password, salt):
+        CountingHasher.hashed += 1
+        return super().encode(password, salt)
+
+
+def test_the_demo_password_is_hashed_once_and_opens_every_demo_account(db, settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    CountingHasher.hashed = 0
+    call_command("load_demo", "--quiet")
+    assert CountingHasher.hashed == 1
+    usernames = [username for username, _about in DEMO_ACCOUNTS]
+    assert Person.objects.filter(username__in=usernames).values("password").distinct().count() == 1
+    for username in usernames:
+        person = authenticate(RequestFactory().post("/login/"), username=username, password="winteraction")
+        assert person is not None, username
+
+
 def test_every_listed_demo_account_exists(campaign):
-    usernames = [username for username, _about in demo.DEMO_ACCOUNTS]
+    usernames = [username for username, _about in DEMO_ACCOUNTS]
     assert usernames[:5] == ["office", "leader", "inspector", "wanan", "yingji"]
     assert len(set(usernames)) == len(usernames)
     assert Person.objects.filter(username__in=usernames).count() == len(usernames)
@@ -180,7 +208,7 @@ def test_the_command_prints_a_summary_and_the_demo_accounts(db):
     call_command("load_demo", stdout=out)
     text = out.getvalue()
     assert "任务" in text
-    for username, _about in demo.DEMO_ACCOUNTS[:5]:
+    for username, _about in DEMO_ACCOUNTS[:5]:
         assert username in text
 
 
@@ -195,7 +223,7 @@ def test_if_empty_leaves_a_database_with_data_alone(db):
 
 def test_if_empty_builds_the_demo_on_an_empty_database(db):
     call_command("load_demo", "--if-empty", "--quiet")
-    assert demo.demo_exists()
+    assert demo_exists()
 
 
 def test_a_clashing_username_stops_the_demo_without_writing_anything(db):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from tasks.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, MAIN_ACCOUNTS
+from tasks.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD, MAIN_ACCOUNTS
 
 
 class Command(BaseCommand):

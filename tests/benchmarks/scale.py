@@ -1,4 +1,5 @@
-"""A province at scale for benchmarks: the engine behind `manage.py generate_scale`.
+"""A province at scale for benchmarks: the engine behind
+`python -m tests.benchmarks.generate_scale`.
 
 What it builds (see docs/benchmarks.md): a province (省) with cities (市) of counties (县); under each county
 UNITS_PER_COUNTY units (县直部门, 乡镇, the development zone, two enterprises) laid out like the demo county;
@@ -12,8 +13,8 @@ and their timeline; and supervision orders numbered per group and year.
 The rows are the ones the services write (tasks.services.task_create, progress_report, task_request_close,
 task_close, task_return, task_cancel; supervision.services.order_issue and the order steps): the same
 columns set, the same event kinds with the same before/after JSON, the same invariants. The services are
-not called (they would take hours for a million tasks); tests/scale/test_generator.py holds the two side
-by side.
+not called (they would take hours for a million tasks); tests/benchmarks/test_generator.py holds the two
+side by side.
 
 How it is fast: the small tables (units, people, campaigns, groups, about 10,000 rows) go in with
 bulk_create; the four big ones (tasks, cooperations, progress reports, timeline) are filled inside
@@ -56,7 +57,8 @@ from supervision.models import (
     Urgency,
 )
 from supervision.services import order_number
-from tasks import demo
+from tasks.demo import data as demo
+from tasks.demo.task_list import TASKS as DEMO_TASKS
 from tasks.models import (
     Campaign,
     ChargeKind,
@@ -263,11 +265,11 @@ def _templates() -> dict[str, list]:
     """Task titles, descriptions, targets and report texts per theme, from the demo county's tasks."""
     tasks: dict[str, list] = {action.code: [] for action in THEMES}
     done: dict[str, list] = {action.code: [] for action in THEMES}
-    for spec in demo.TASKS:
+    for spec in DEMO_TASKS:
         tasks[spec.action].append(spec)
         done[spec.action] += [r.done for r in spec.reports] + [c.done for c in spec.coop_reports]
-    problems = sorted({r.problems for spec in demo.TASKS for r in spec.reports if r.problems})
-    next_steps = sorted({r.next_steps for spec in demo.TASKS for r in spec.reports if r.next_steps})
+    problems = sorted({r.problems for spec in DEMO_TASKS for r in spec.reports if r.problems})
+    next_steps = sorted({r.next_steps for spec in DEMO_TASKS for r in spec.reports if r.next_steps})
     every_done = [text for texts in done.values() for text in texts]
     out = {key: [] for key in ("title", "title_json", "description", "target", "done")}
     out |= {"task_offset": [], "task_count": [], "done_offset": [], "done_count": []}

@@ -1,17 +1,22 @@
-"""`python manage.py generate_scale`: a whole province of Winter Actions, for benchmarks (supervision/scale.py).
+"""`python -m tests.benchmarks.generate_scale`: a whole province of Winter Actions, for benchmarks
+(tests/benchmarks/scale.py).
 
-    manage.py generate_scale --counties 100 --tasks-per-county 10000 --seed 1
+    python -m tests.benchmarks.generate_scale --counties 100 --tasks-per-county 10000 --seed 1
 
-PostgreSQL only. Refuses a database that has any data unless --reset, which empties every table first.
+Run from the project's root, with the environment manage.py reads (DATABASE_URL). PostgreSQL only.
+Refuses a database that has any data unless --reset, which empties every table first.
+
+Benchmark tooling, not a command of the app: it sets Django up the way manage.py does and runs the
+`Command` below; the tests call that `Command` through `call_command`.
 """
 
 import datetime
+import os
+import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-
-from supervision.scale import ScaleError, Shape, generate
 
 
 def positive(value: str) -> int:
@@ -62,6 +67,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        # Imported here: the engine imports the models, which exist only once main() has set Django up.
+        from tests.benchmarks.scale import ScaleError, Shape, generate
+
         today = timezone.localdate()
         if options["today"]:
             try:
@@ -102,3 +110,18 @@ class Command(BaseCommand):
             f"Sign in as x001_office (x001's 督查室), x001_xianzhang (its county head) or x001_yingji "
             f"(a unit official); password {shape.password!r}."
         )
+
+
+def main() -> None:
+    # As manage.py does: a checkout without SECRET_KEY is a developer's, with DEBUG on.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "winteraction.settings")
+    if not os.environ.get("SECRET_KEY"):
+        os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+    Command().run_from_argv(["python", "-m tests.benchmarks.generate_scale", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,5 @@
-"""`manage.py generate_scale` (supervision/scale.py): a small province on PostgreSQL, held against the rows
-the services write for the same steps, the models' invariants, the schema it must leave as it found it,
+"""`python -m tests.benchmarks.generate_scale` (tests/benchmarks/scale.py): a small province on PostgreSQL,
+held against the rows the services write for the same steps, the models' invariants, the schema it must leave as it found it,
 and the dashboard's figures.
 
 Each test generates 2 counties × 300 tasks (a few seconds); without PostgreSQL they are skipped.
@@ -22,7 +22,6 @@ from django.utils import timezone
 from conftest import need
 from supervision import dashboard
 from supervision.models import OrderEvent, OrderSequence, SupervisionGroup, SupervisionOrder
-from supervision.scale import BIG_TABLES, Unindexed, data_tables, schema_snapshot
 from supervision.services import order_number
 from tasks import services
 from tasks.flags import overdue_q
@@ -38,6 +37,8 @@ from tasks.models import (
     Unit,
     UnitKind,
 )
+from tests.benchmarks.generate_scale import Command as GenerateScale
+from tests.benchmarks.scale import BIG_TABLES, Unindexed, data_tables, schema_snapshot
 from tests.reminders.e2e_support import database_url, wait_for
 
 COUNTIES, TASKS_PER_COUNTY = 2, 300
@@ -46,7 +47,7 @@ COUNTIES, TASKS_PER_COUNTY = 2, 300
 def generate(*extra: str, seed: int = 1) -> str:
     err = io.StringIO()
     call_command(
-        "generate_scale",
+        GenerateScale(),
         "--counties",
         str(COUNTIES),
         "--tasks-per-county",
@@ -426,8 +427,8 @@ def test_a_run_killed_half_way_is_refused_then_repaired_by_reset(committing, tmp
     env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict), "DEBUG": "1"}
     command = [
         sys.executable,
-        "manage.py",
-        "generate_scale",
+        "-m",
+        "tests.benchmarks.generate_scale",
         "--counties",
         "24",
         "--tasks-per-county",
