@@ -13,7 +13,7 @@ class Inbox:
 
     @cached_property
     def unread(self) -> int:
-        from supervision.notify import unread_count
+        from supervision.selectors import unread_count
 
         return unread_count(self.user)
 
