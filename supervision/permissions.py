@@ -36,10 +36,6 @@ def in_group_actions(group: SupervisionGroup, task: Task) -> bool:
     return not limited or task.special_action_id in limited
 
 
-def may_form_groups(user: Person, issuing_unit: Unit) -> bool:
-    return is_office_for(user, issuing_unit)
-
-
 # ---- Supervision orders --------------------------------------------------------------------------------
 
 
