@@ -11,7 +11,7 @@ from tasks.forms import people_for, units_for
 from tasks.models import REGION_KINDS
 from tasks.selectors import access_for, special_actions_visible_to
 
-from . import notify, reminders, services
+from . import channels, selectors, services
 from .models import (
     CalendarDay,
     Card,
@@ -202,7 +202,7 @@ class OrderSequenceAdmin(ReadOnlyAdmin):
     list_select_related = ["group"]
 
 
-# ---- Red and yellow cards: proposed by supervision.cards, decided through the API and pages. ------------
+# ---- Red and yellow cards: proposed by supervision.services.cards_propose, decided through the API and pages. ------------
 
 
 @admin.register(Card)
@@ -253,25 +253,15 @@ class RankingSnapshotAdmin(ReadOnlyAdmin):
 
 
 # ---- Reminders (催办提醒): the office edits them on its own pages (/office/reminders/ …); here the rules
-# change through reminders.policy_update, and the rest is read-only, webhook keys masked. -------------
+# change through services.policy_update, and the rest is read-only, webhook keys masked. -------------
 
 
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(ServiceAdminMixin, admin.ModelAdmin):
     allow_change = True
-    list_display = [
-        "campaign",
-        "enabled",
-        "due_soon_first",
-        "due_soon_second",
-        "overdue_repeat_days",
-        "escalate_after_days",
-        "stale_report_days",
-        "updated_by",
-        "updated_at",
-    ]
+    rules = list(services.POLICY_FIELDS)
+    list_display = ["campaign", *rules, "updated_by", "updated_at"]
     list_select_related = ["campaign", "updated_by__unit"]
-    rules = list(reminders.POLICY_FIELDS)
     fields = ["campaign", *rules, "updated_by", "updated_at"]
     readonly_fields = ["campaign", "updated_by", "updated_at"]
 
@@ -280,7 +270,7 @@ class ReminderPolicyAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         with service_call(form):
-            policy = reminders.policy_update(
+            policy = services.policy_update(
                 campaign=obj.campaign,
                 by=request.user,
                 **{name: form.cleaned_data[name] for name in self.rules},
@@ -298,7 +288,7 @@ class CalendarDayAdmin(ReadOnlyAdmin):
 class MaskedAddressMixin:
     @admin.display(description=_("地址"))
     def masked_address(self, row):
-        return notify.mask_address(row.channel, row.address)
+        return channels.mask_address(row.channel, row.address)
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "masked_address"]
@@ -312,7 +302,7 @@ class NotifyEndpointAdmin(MaskedAddressMixin, ReadOnlyAdmin):
     fields = ["unit", "group", "channel", "masked_address", "enabled", "created_at"]  # never the secret
 
     def get_queryset(self, request):
-        region = notify.in_office_region_q(request.user, "unit", "group__issuing_unit")
+        region = selectors.in_office_region_q(request.user, "unit", "group__issuing_unit")
         return super().get_queryset(request).filter(region)
 
 
@@ -325,7 +315,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     raw_id_fields = ["task", "milestone", "order", "unit", "person", "group", "created_by"]
 
     def get_queryset(self, request):
-        region = notify.in_office_region_q(request.user, "unit", "person__unit", "group__issuing_unit")
+        region = selectors.in_office_region_q(request.user, "unit", "person__unit", "group__issuing_unit")
         return super().get_queryset(request).filter(region)
 
 
@@ -336,7 +326,9 @@ class InboxItemAdmin(ReadOnlyAdmin):
     raw_id_fields = ["notification", "person"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(notify.in_office_region_q(request.user, "person__unit"))
+        return (
+            super().get_queryset(request).filter(selectors.in_office_region_q(request.user, "person__unit"))
+        )
 
 
 @admin.register(Delivery)
@@ -361,7 +353,7 @@ class DeliveryAdmin(MaskedAddressMixin, ReadOnlyAdmin):
     actions = ["retry_failed"]
 
     def get_queryset(self, request):
-        region = notify.in_office_region_q(
+        region = selectors.in_office_region_q(
             request.user,
             "notification__unit",
             "notification__person__unit",
@@ -374,6 +366,6 @@ class DeliveryAdmin(MaskedAddressMixin, ReadOnlyAdmin):
         self.run_each(
             request,
             queryset.filter(state=DeliveryState.FAILED),
-            lambda delivery: notify.delivery_retry(delivery=delivery, by=request.user),
+            lambda delivery: services.delivery_retry(delivery=delivery, by=request.user),
             gettext("已重新排队 %(count)d 条发送记录。"),
         )

@@ -7,6 +7,13 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("督导检查")
 
     def ready(self):
-        from . import seams
+        # The jobs register with the Celery app in every process, the web's too: the outbox publishes
+        # its delivery job by name (supervision/outbox.py), without importing jobs.py.
+        from . import (
+            jobs,  # noqa: F401
+            seams,
+        )
 
-        seams.register()  # group scopes in tasks' access rules, orders on the 工作台 (tasks/seams.py)
+        # What supervision adds to tasks' pages and rules (tasks/seams.py): group scopes in the access
+        # rules, the 督办单 on the 工作台, the 催办 button on the task page.
+        seams.register()

@@ -204,3 +204,16 @@ def send(delivery, message) -> None:
         )
     else:
         raise PermanentError(f"unknown channel {delivery.channel}")
+
+
+def mask_address(channel: str, address: str) -> str:
+    """How pages show an address: a webhook's key or access token is its password, so only its host
+    and path."""
+    if channel == Channel.EMAIL:
+        return address
+    try:
+        parts = urllib.parse.urlsplit(address)
+    except ValueError:
+        return "…"
+    masked = f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+    return f"{masked}?…" if parts.query else masked

@@ -2,7 +2,7 @@
 
 from functools import cached_property
 
-from .notify import unread_count
+from .selectors import unread_count
 
 
 class Inbox:

@@ -57,9 +57,8 @@ from tasks.flags import DayNumber, behind_q, due_soon_q, overdue_q
 from tasks.models import REGION_KINDS, EventKind, ProgressReport, Task, TaskEvent, TaskStatus, UnitKind
 from tasks.selectors import NOTHING, REPORT_INTERVAL_DAYS, Access, access_for
 
-from .cards import cards_in_force_by_unit
 from .models import OrderStatus, RankingSnapshot, RankingSnapshotRow, SupervisionOrder
-from .selectors import order_overdue_q
+from .selectors import cards_in_force_by_unit, order_overdue_q
 
 COMPILED = CompiledQueries()
 

@@ -7,6 +7,7 @@ one twice changes nothing. Retries back off exponentially with jitter, bounded, 
 below the broker's visibility timeout.
 """
 
+import datetime
 import logging
 from datetime import timedelta
 
@@ -15,8 +16,9 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from . import outbox
+from . import outbox, reminders, snapshots
 from .models import Delivery, DeliveryState
+from .services import cards_propose
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +34,11 @@ RETRY = {
 @shared_task(name="winteraction.scan_reminders", **RETRY)
 def scan_reminders(day: str | None = None) -> dict:
     """The day's reminders (supervision/reminders.py); the deliveries are published after commit."""
-    import datetime
-
-    from . import reminders
-
     result = reminders.scan(datetime.date.fromisoformat(day) if day else None)
     return {**result, "day": result["day"].isoformat()}
 
 
-@shared_task(name="winteraction.deliver_batch", bind=True, **RETRY)
+@shared_task(name=outbox.DELIVER_BATCH_JOB, bind=True, **RETRY)
 def deliver_batch(self, ids: list[int]) -> dict:
     """Send a batch of deliveries; those that failed and may be retried come back after their backoff."""
     outcome = outbox.deliver_batch(ids)
@@ -67,15 +65,11 @@ def sweep_outbox() -> int:
 
 @shared_task(name="winteraction.propose_cards", **RETRY)
 def propose_cards() -> int:
-    from .cards import cards_propose
-
-    result = cards_propose()
-    return result if isinstance(result, int) else 0
+    """The day's red and yellow card proposals; returns how many were proposed."""
+    return cards_propose()
 
 
 @shared_task(name="winteraction.snapshot_rankings", **RETRY)
 def snapshot_rankings() -> int:
-    from . import snapshots
-
-    result = snapshots.snapshot_rankings()
-    return result if isinstance(result, int) else 0
+    """This week's ranking snapshots; returns how many ranking rows were written."""
+    return snapshots.snapshot_rankings().rows

@@ -1,6 +1,9 @@
 """What a reminder says (Chinese, as the people it reaches read it): what is late, by how much, who
 leads it, and a link. One `Message` per notification, in four forms: a title, plain text (email and
-the inbox), Markdown (WeCom and DingTalk robots) and HTML (email)."""
+the inbox), Markdown (WeCom and DingTalk robots) and HTML (email).
+
+`title` and `path_of` are also what the inbox, the API and the deliveries page show: a title is
+written once, here."""
 
 import datetime
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from tasks.flags import EPOCH
 from tasks.models import Task
 
 from .models import Notification, ReminderRule, SupervisionOrder
+from .selectors import orders_escalated_on, tasks_escalated_on
 
 DIGEST_LIMIT = 50
 
@@ -86,18 +90,16 @@ def _order_lines(order: SupervisionOrder) -> list[str]:
 def _digest_items(notification: Notification) -> tuple[list[dict], int]:
     """The group's items overdue long enough on the digest's day, newest escalations first (at most
     DIGEST_LIMIT of them), and how many there are in all."""
-    from .reminders import _escalated_orders, _escalated_tasks
-
     day = notification.day
     group = notification.group
     paths = list(group.scope_units.values_list("path", flat=True))
     under = reduce(or_, (Q(lead_unit__path__startswith=path) for path in paths), Q(pk__in=[]))
-    tasks = _escalated_tasks(day).filter(under)
+    tasks = tasks_escalated_on(day).filter(under)
     actions = list(group.scope_special_actions.values_list("pk", flat=True))
     if actions:
         tasks = tasks.filter(special_action__in=actions)
     under_orders = reduce(or_, (Q(unit__path__startswith=path) for path in paths), Q(pk__in=[]))
-    orders = _escalated_orders(day).filter(under_orders)
+    orders = orders_escalated_on(day).filter(under_orders)
     items = [
         {
             "late": _days(day, task.deadline),
@@ -125,82 +127,103 @@ def _digest_items(notification: Notification) -> tuple[list[dict], int]:
     return items[:DIGEST_LIMIT], total
 
 
+def title(n: Notification, *, count: int | None = None) -> str:
+    """The notification's title, the one place it is written: the message's, the inbox's and the
+    deliveries page's. From rows already joined (`supervision.selectors.TITLE_ROWS`: no query).
+
+    A group digest's title says how many items it lists only when given `count`: the inbox leaves it
+    out, since counting again would take queries per digest and give today's count, not the one the
+    digest was sent with."""
+    day, rule = n.day, n.rule
+    if n.milestone_id is not None:
+        milestone = n.milestone
+        if rule == ReminderRule.MILESTONE_DUE:
+            return _("【节点临期】%(milestone)s 节点时限 %(date)s") % {
+                "milestone": milestone.title,
+                "date": milestone.due_date.isoformat(),
+            }
+        return _("【节点逾期】%(milestone)s 已逾期 %(days)s 天") % {
+            "milestone": milestone.title,
+            "days": _days(day, milestone.due_date),
+        }
+    if n.task_id is not None:
+        task = n.task
+        if rule == ReminderRule.DUE_SOON:
+            return _("【临期提醒】%(title)s 距完成时限还有 %(days)s 天") % {
+                "title": task.title,
+                "days": _days(task.deadline, day),
+            }
+        if rule == ReminderRule.OVERDUE:
+            return _("【逾期催办】%(title)s 已逾期 %(days)s 天") % {
+                "title": task.title,
+                "days": _days(day, task.deadline),
+            }
+        if rule == ReminderRule.STALE_REPORT:
+            return _("【请及时填报进度】%(title)s 已 %(days)s 天未填报进度") % {
+                "title": task.title,
+                "days": (day - EPOCH).days - n.step,
+            }
+        return _("【催办】%(title)s") % {"title": task.title}
+    if n.order_id is not None:
+        order = n.order
+        if rule == ReminderRule.ORDER_DUE:
+            return _("【督办单临期】%(number)s 距整改时限还有 %(days)s 天") % {
+                "number": order.number,
+                "days": _days(order.deadline, day),
+            }
+        if rule == ReminderRule.ORDER_OVERDUE:
+            return _("【督办单逾期】%(number)s 已逾期 %(days)s 天") % {
+                "number": order.number,
+                "days": _days(day, order.deadline),
+            }
+        return _("【催办】督办单 %(number)s") % {"number": order.number}
+    if count is None:
+        return _("【督导组逾期日报】%(group)s %(date)s") % {"group": n.group.name, "date": day.isoformat()}
+    return _("【督导组逾期日报】%(group)s %(date)s:%(count)s 项逾期事项") % {
+        "group": n.group.name,
+        "date": day.isoformat(),
+        "count": count,
+    }
+
+
+def path_of(n: Notification) -> str:
+    """Where the notification leads in the app: its task, its order, or the dashboard (digests)."""
+    if n.task_id is not None:
+        return reverse("task-detail", args=[n.task_id])
+    if n.order_id is not None:
+        return reverse("order-detail", args=[n.order_id])
+    return reverse("dashboard")
+
+
 def render(notification: Notification) -> Message:
     """The message for a notification, in Chinese whatever language the caller runs in."""
     with translation.override(settings.LANGUAGE_CODE):
         return _render(notification)
 
 
+def _note_line(n: Notification) -> list[str]:
+    """A chase by hand carries its note (催办意见)."""
+    if n.rule == ReminderRule.CHASE and n.note:
+        return [_("催办意见:%(note)s") % {"note": n.note}]
+    return []
+
+
 def _render(n: Notification) -> Message:
-    day = n.day
-    rule = n.rule
-    if n.task_id is not None and n.milestone_id is None:
-        task = Task.objects.select_related("lead_unit", "responsible_leader").get(pk=n.task_id)
-        url = absolute(reverse("task-detail", args=[task.pk]))
-        lines = _task_lines(task, day)
-        if rule == ReminderRule.DUE_SOON:
-            title = _("【临期提醒】%(title)s 距完成时限还有 %(days)s 天") % {
-                "title": task.title,
-                "days": _days(task.deadline, day),
-            }
-        elif rule == ReminderRule.OVERDUE:
-            title = _("【逾期催办】%(title)s 已逾期 %(days)s 天") % {
-                "title": task.title,
-                "days": _days(day, task.deadline),
-            }
-        elif rule == ReminderRule.STALE_REPORT:
-            title = _("【请及时填报进度】%(title)s 已 %(days)s 天未填报进度") % {
-                "title": task.title,
-                "days": (day - EPOCH).days - n.step,
-            }
-        else:
-            title = _("【催办】%(title)s") % {"title": task.title}
-            if n.note:
-                lines.append(_("催办意见:%(note)s") % {"note": n.note})
-        return Message(title=title, lines=lines, url=url, items=[])
-    if n.milestone_id is not None:
-        milestone = n.milestone
-        task = Task.objects.select_related("lead_unit", "responsible_leader").get(pk=milestone.task_id)
-        url = absolute(reverse("task-detail", args=[task.pk]))
-        if rule == ReminderRule.MILESTONE_DUE:
-            title = _("【节点临期】%(milestone)s 节点时限 %(date)s") % {
-                "milestone": milestone.title,
-                "date": milestone.due_date.isoformat(),
-            }
-        else:
-            title = _("【节点逾期】%(milestone)s 已逾期 %(days)s 天") % {
-                "milestone": milestone.title,
-                "days": _days(day, milestone.due_date),
-            }
-        return Message(title=title, lines=_task_lines(task, day), url=url, items=[])
+    url = absolute(path_of(n))
+    if n.task_id is not None:
+        # The lines need the task's units and leader: load it once, and the title reads it too.
+        n.task = Task.objects.select_related("lead_unit", "responsible_leader").get(pk=n.task_id)
+        lines = _task_lines(n.task, n.day)
+        if n.milestone_id is None:
+            lines += _note_line(n)
+        return Message(title=title(n), lines=lines, url=url, items=[])
     if n.order_id is not None:
-        order = SupervisionOrder.objects.select_related("unit", "group").get(pk=n.order_id)
-        url = absolute(reverse("order-detail", args=[order.pk]))
-        lines = _order_lines(order)
-        if rule == ReminderRule.ORDER_DUE:
-            title = _("【督办单临期】%(number)s 距整改时限还有 %(days)s 天") % {
-                "number": order.number,
-                "days": _days(order.deadline, day),
-            }
-        elif rule == ReminderRule.ORDER_OVERDUE:
-            title = _("【督办单逾期】%(number)s 已逾期 %(days)s 天") % {
-                "number": order.number,
-                "days": _days(day, order.deadline),
-            }
-        else:
-            title = _("【催办】督办单 %(number)s") % {"number": order.number}
-            if n.note:
-                lines.append(_("催办意见:%(note)s") % {"note": n.note})
-        return Message(title=title, lines=lines, url=url, items=[])
+        n.order = SupervisionOrder.objects.select_related("unit", "group").get(pk=n.order_id)
+        lines = _order_lines(n.order) + _note_line(n)
+        return Message(title=title(n), lines=lines, url=url, items=[])
     # The group's daily digest.
     items, total = _digest_items(n)
-    title = _("【督导组逾期日报】%(group)s %(date)s:%(count)s 项逾期事项") % {
-        "group": n.group.name,
-        "date": day.isoformat(),
-        "count": total,
-    }
-    url = absolute(reverse("dashboard"))
     lines = [_("逾期事项(新升级的在前):")]
     if total > len(items):
         lines.append(_("以下列出最近升级的 %(shown)s 项,全部事项请见驾驶舱。") % {"shown": len(items)})
-    return Message(title=title, lines=lines, url=url, items=items)
+    return Message(title=title(n, count=total), lines=lines, url=url, items=items)

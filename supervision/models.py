@@ -259,7 +259,7 @@ OPEN_CARD_STATUSES = (CardStatus.PROPOSED, CardStatus.ISSUED)
 
 
 class Card(models.Model):
-    """红黄牌: proposed by the system (supervision.cards.cards_propose), then issued or dismissed by the
+    """红黄牌: proposed by the system (supervision.services.cards_propose), then issued or dismissed by the
     supervision office with a reason; an issued card stands until the office lifts it.
 
     A yellow card answers for the overdue items whose deadline fell before `overdue_before`; a red card

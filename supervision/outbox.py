@@ -2,7 +2,8 @@
 delivery jobs in batches, swept up when they were not.
 
 - A Delivery row is written in the same transaction as what caused it (supervision/reminders.py).
-- After commit, `publish` hands batches of ids to the `deliver_batch` job. Publishing is best effort
+- After commit, `publish` hands batches of ids to the `deliver_batch` job (by its name: jobs.py
+  depends on this module, not the reverse). Publishing is best effort
   with short timeouts (BROKER_PUBLISH_TIMEOUT_SECONDS, no publish retries): with the broker down a
   saved change stays saved, the request stays fast, and the rows stay pending with no `enqueued_at`.
 - `sweep` (every OUTBOX_SWEEP_SECONDS) publishes again every pending delivery that is due and was
@@ -29,10 +30,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from winteraction.celery import app
+
 from . import channels, messages
 from .models import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
+
+DELIVER_BATCH_JOB = "winteraction.deliver_batch"  # supervision/jobs.py's name for its job
 
 
 def _chunks(ids: list[int], size: int):
@@ -40,23 +45,22 @@ def _chunks(ids: list[int], size: int):
         yield ids[start : start + size]
 
 
-def _eager() -> bool:
-    from winteraction.celery import app
-
-    return bool(app.conf.task_always_eager)
+def _deliver_batch_job():
+    """The delivery job, found by its name in the Celery app's registry: supervision/jobs.py imports
+    this module (its jobs call `deliver_batch` and `sweep`), never the other way round. The app
+    registers the jobs when Django starts (SupervisionConfig.ready imports supervision.jobs)."""
+    return app.tasks[DELIVER_BATCH_JOB]
 
 
 def publish(ids: list[int]) -> int:
     """Hand the deliveries to the broker in batches; returns how many were published. Never raises."""
-    from .jobs import deliver_batch
-
     published = 0
     for chunk in _chunks(sorted(ids), settings.OUTBOX_BATCH_SIZE):
         try:
             Delivery.objects.filter(pk__in=chunk, state=DeliveryState.PENDING).update(
                 enqueued_at=timezone.now()
             )
-            deliver_batch.apply_async(args=[chunk], retry=False)
+            _deliver_batch_job().apply_async(args=[chunk], retry=False)
         except Exception:
             log.warning(
                 "outbox: could not publish %d deliveries; the sweeper will retry", len(chunk), exc_info=True

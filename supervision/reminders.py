@@ -30,13 +30,12 @@ or in progress (the clock runs only there):
   campaign: the default policy applies.
 
 Nothing is sent on a non-working day (supervision/workdays.py). A supervision member may also chase
-one task or order by hand (`chase_task`, `chase_order`): at once, to the unit, on the timeline.
+one task or order by hand (supervision.services.chase_task and chase_order): at once, to the unit,
+on the timeline, through `materialize` and the outbox as the scan does.
 """
 
 import datetime
-import uuid
 
-from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -44,7 +43,6 @@ from django.db.models import (
     DateField,
     DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -57,23 +55,18 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat, TruncDate
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from tasks.flags import EPOCH, DayNumber
+from tasks.flags import DayNumber
 from tasks.models import (
     RUNNING_STATUSES,
     Campaign,
-    EventKind,
     Milestone,
-    Person,
     ProgressReport,
     Role,
     Task,
     TaskCooperation,
-    TaskEvent,
     TaskStatus,
 )
-from tasks.selectors import tasks_visible_to
 
 from . import outbox, workdays
 from .models import (
@@ -81,23 +74,23 @@ from .models import (
     Delivery,
     InboxItem,
     Notification,
-    OrderEvent,
-    OrderEventKind,
     OrderStatus,
     ReminderPolicy,
     ReminderRule,
     SupervisionGroup,
     SupervisionOrder,
 )
-from .selectors import orders_visible_to
-
-# Orders belong to no campaign: they follow the default policy.
-ORDER_POLICY = ReminderPolicy(
-    due_soon_first=3, due_soon_second=1, overdue_repeat_days=3, escalate_after_days=3
+from .selectors import (
+    ORDER_POLICY,
+    POLICY,
+    as_int,
+    day_number,
+    orders_escalated_on,
+    running_tasks_q,
+    tasks_escalated_on,
 )
-INBOX_ROLES = (Role.UNIT_OFFICIAL, Role.OFFICE)
 
-POLICY = "campaign__reminder_policy__"
+INBOX_ROLES = (Role.UNIT_OFFICIAL, Role.OFFICE)
 
 
 # ---- INSERT … SELECT ------------------------------------------------------------------------------
@@ -132,14 +125,6 @@ def _key(*parts) -> Concat:
     return Concat(*values, output_field=CharField())
 
 
-def _int(expression) -> ExpressionWrapper:
-    return ExpressionWrapper(expression, output_field=IntegerField())
-
-
-def _day_number(day: datetime.date) -> Value:
-    return Value((day - EPOCH).days, output_field=IntegerField())
-
-
 def _notification_columns(rule: str, day: datetime.date, key, step, **subject) -> dict:
     return {
         "key": key,
@@ -154,10 +139,6 @@ def _notification_columns(rule: str, day: datetime.date, key, step, **subject) -
 # ---- The rules ------------------------------------------------------------------------------------
 
 
-def _running_tasks(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}status__in": RUNNING_STATUSES, f"{prefix}{POLICY}enabled": True})
-
-
 def _due_soon(day: datetime.date) -> int:
     """Lead units and cooperating units of tasks whose deadline is near (two steps)."""
     inserted = 0
@@ -166,8 +147,8 @@ def _due_soon(day: datetime.date) -> int:
         ("task__", TaskCooperation.objects.all(), "unit_id"),
     ):
         first, second = F(f"{prefix}{POLICY}due_soon_first"), F(f"{prefix}{POLICY}due_soon_second")
-        rows = source.filter(_running_tasks(prefix)).alias(
-            left=_int(DayNumber(f"{prefix}deadline") - _day_number(day))
+        rows = source.filter(running_tasks_q(prefix)).alias(
+            left=as_int(DayNumber(f"{prefix}deadline") - day_number(day))
         )
         rows = rows.filter(left__gte=0, left__lte=first).alias(
             wa_step=Case(When(left__lte=second, then=second), default=first, output_field=IntegerField())
@@ -192,9 +173,9 @@ def _due_soon(day: datetime.date) -> int:
 def _overdue(day: datetime.date) -> int:
     """Lead units and responsible leaders of overdue tasks: day 1, then every N days."""
     rows = (
-        Task.objects.filter(_running_tasks(), deadline__lt=day)
-        .alias(late=_int(_day_number(day) - DayNumber("deadline")))
-        .alias(wa_step=_int((F("late") - 1) / F(f"{POLICY}overdue_repeat_days")))
+        Task.objects.filter(running_tasks_q(), deadline__lt=day)
+        .alias(late=as_int(day_number(day) - DayNumber("deadline")))
+        .alias(wa_step=as_int((F("late") - 1) / F(f"{POLICY}overdue_repeat_days")))
     )
     inserted = 0
     for audience, field, label in (("unit", "lead_unit_id", ":u"), ("person", "responsible_leader_id", ":p")):
@@ -211,19 +192,6 @@ def _overdue(day: datetime.date) -> int:
             rows.filter(**{f"{field}__isnull": False}),
         )
     return inserted
-
-
-def _escalated_tasks(day: datetime.date) -> QuerySet:
-    return (
-        Task.objects.filter(_running_tasks(), deadline__lt=day)
-        .alias(late=_int(_day_number(day) - DayNumber("deadline")))
-        .filter(late__gte=F(f"{POLICY}escalate_after_days"))
-    )
-
-
-def _escalated_orders(day: datetime.date) -> QuerySet:
-    last_day = day - datetime.timedelta(days=ORDER_POLICY.escalate_after_days)
-    return SupervisionOrder.objects.exclude(status=OrderStatus.CLOSED).filter(deadline__lte=last_day)
 
 
 def in_group_scope(items: QuerySet, unit_field: str, group_ref: str, *, special_actions: bool) -> QuerySet:
@@ -248,8 +216,8 @@ def in_group_scope(items: QuerySet, unit_field: str, group_ref: str, *, special_
 def _digest(day: datetime.date) -> int:
     """One digest per supervision group and day, when its scope holds an item overdue long enough."""
     groups = SupervisionGroup.objects.filter(is_active=True)
-    tasks = in_group_scope(_escalated_tasks(day), "lead_unit", "pk", special_actions=True)
-    orders = in_group_scope(_escalated_orders(day), "unit", "pk", special_actions=False)
+    tasks = in_group_scope(tasks_escalated_on(day), "lead_unit", "pk", special_actions=True)
+    orders = in_group_scope(orders_escalated_on(day), "unit", "pk", special_actions=False)
     groups = groups.filter(Exists(tasks) | Exists(orders))
     return insert_select(
         Notification,
@@ -275,7 +243,7 @@ def _stale_reports(day: datetime.date) -> int:
     rows = (
         Task.objects.filter(status=TaskStatus.IN_PROGRESS, **{f"{POLICY}enabled": True})
         .alias(since=Coalesce(Subquery(last_report, output_field=IntegerField()), DayNumber("start_date")))
-        .alias(silent=_int(_day_number(day) - F("since")))
+        .alias(silent=as_int(day_number(day) - F("since")))
         .filter(silent__gte=F(f"{POLICY}stale_report_days"))
     )
     return insert_select(
@@ -297,9 +265,9 @@ def _milestones(day: datetime.date) -> int:
     rows = Milestone.objects.filter(done_on__isnull=True, **{"task__status__in": RUNNING_STATUSES}).filter(
         **{f"{policy}enabled": True}
     )
-    rows = rows.alias(left=_int(DayNumber("due_date") - _day_number(day)))
+    rows = rows.alias(left=as_int(DayNumber("due_date") - day_number(day)))
     due = rows.filter(left__gte=0, left__lte=F(f"{policy}due_soon_second"))
-    late = rows.filter(left__lt=0).alias(wa_step=_int((-F("left") - 1) / F(f"{policy}overdue_repeat_days")))
+    late = rows.filter(left__lt=0).alias(wa_step=as_int((-F("left") - 1) / F(f"{policy}overdue_repeat_days")))
     inserted = insert_select(
         Notification,
         _notification_columns(
@@ -341,7 +309,7 @@ def _milestones(day: datetime.date) -> int:
 def _orders(day: datetime.date) -> int:
     policy = ORDER_POLICY
     rows = SupervisionOrder.objects.exclude(status=OrderStatus.CLOSED).alias(
-        left=_int(DayNumber("deadline") - _day_number(day))
+        left=as_int(DayNumber("deadline") - day_number(day))
     )
     due = rows.filter(left__gte=0, left__lte=policy.due_soon_first).alias(
         wa_step=Case(
@@ -362,7 +330,7 @@ def _orders(day: datetime.date) -> int:
         ),
         due,
     )
-    late = rows.filter(left__lt=0).alias(wa_step=_int((-F("left") - 1) / Value(policy.overdue_repeat_days)))
+    late = rows.filter(left__lt=0).alias(wa_step=as_int((-F("left") - 1) / Value(policy.overdue_repeat_days)))
     # A rectified order waits on the issuing group's verification, not on the unit: like a task awaiting
     # close-out, the unit is not chased for it; the group still is.
     for audience, field, label, orders in (
@@ -479,81 +447,3 @@ def scan(day: datetime.date | None = None, *, publish: bool = True) -> dict:
         if publish:
             outbox.publish_on_commit(Q(notification__day=day))
     return {"day": day, "working_day": True, "notifications": created}
-
-
-# ---- Chasing by hand (催办) -------------------------------------------------------------------------
-
-
-def _require_chaser(by: Person) -> None:
-    if not (by.is_superuser or by.role in (Role.OFFICE, Role.INSPECTOR)):
-        raise PermissionDenied(_("只有督查室和督导组成员可以催办。"))
-
-
-def _chase(*, by: Person, note: str, **subject) -> Notification:
-    notification = Notification.objects.create(
-        key=f"chase:{uuid.uuid4().hex}",
-        rule=ReminderRule.CHASE,
-        day=timezone.localdate(),
-        note=note,
-        created_by=by,
-        **subject,
-    )
-    materialize(Q(pk=notification.pk))
-    outbox.publish_on_commit(Q(notification=notification))
-    return notification
-
-
-@transaction.atomic
-def chase_task(*, task: Task, by: Person, note: str = "") -> Notification:
-    """催办 one task: its lead unit is told at once; the chase goes on the task's timeline."""
-    _require_chaser(by)
-    if not tasks_visible_to(by).filter(pk=task.pk).exists():
-        raise PermissionDenied(_("这项任务不在您的督查范围内。"))
-    note = (note or "").strip()
-    notification = _chase(by=by, note=note, task=task, unit=task.lead_unit)
-    TaskEvent.objects.create(task=task, kind=EventKind.CHASED, actor=by, note=note)
-    return notification
-
-
-@transaction.atomic
-def chase_order(*, order: SupervisionOrder, by: Person, note: str = "") -> Notification:
-    """催办 one supervision order: the addressed unit is told at once; on the order's timeline."""
-    _require_chaser(by)
-    if not orders_visible_to(by).filter(pk=order.pk).exists():
-        raise PermissionDenied(_("这张督办单不在您的督查范围内。"))
-    if order.status == OrderStatus.CLOSED:
-        from tasks.services import InvalidTransition
-
-        raise InvalidTransition(_("督办单已销号,无需催办。"))
-    note = (note or "").strip()
-    notification = _chase(by=by, note=note, order=order, unit=order.unit)
-    OrderEvent.objects.create(order=order, kind=OrderEventKind.CHASED, actor=by, note=note)
-    return notification
-
-
-POLICY_FIELDS = (
-    "enabled",
-    "due_soon_first",
-    "due_soon_second",
-    "overdue_repeat_days",
-    "escalate_after_days",
-    "stale_report_days",
-)
-
-
-@transaction.atomic
-def policy_update(*, campaign: Campaign, by: Person, **values) -> ReminderPolicy:
-    """The supervision office edits a campaign's rules (the names in POLICY_FIELDS)."""
-    from tasks.services import require_office_for
-
-    unknown = sorted(set(values) - set(POLICY_FIELDS))
-    if unknown:
-        raise TypeError(f"policy_update() got unexpected keyword arguments: {', '.join(unknown)}")
-    require_office_for(by, campaign.owner, _("修改提醒规则"))
-    policy, _created = ReminderPolicy.objects.select_for_update().get_or_create(campaign=campaign)
-    for name, value in values.items():
-        setattr(policy, name, value)
-    policy.updated_by = by
-    policy.full_clean()
-    policy.save()
-    return policy

@@ -3,8 +3,10 @@ SupervisionConfig.ready(): tasks never imports supervision."""
 
 from tasks import seams as tasks_seams
 
+from . import permissions
 from .models import SupervisionGroup
 from .selectors import orders_addressed_to
+from .views.chasing import CHASE
 
 
 def group_scope_sql() -> str:
@@ -30,7 +32,20 @@ def orders_panel(user) -> dict:
     return {"template": "supervision/partials/workspace_orders.html", "orders": orders_addressed_to(user)}
 
 
+def may_chase(user, task) -> bool:
+    return permissions.may_chase(user)
+
+
 def register() -> None:
-    if orders_panel not in tasks_seams.workspace_panels:
-        tasks_seams.access_scopes.append(tasks_seams.ScopeSource(sql=group_scope_sql))
-        tasks_seams.workspace_panels.append(orders_panel)
+    if orders_panel in tasks_seams.workspace_panels:
+        return
+    tasks_seams.access_scopes.append(tasks_seams.ScopeSource(sql=group_scope_sql))
+    tasks_seams.workspace_panels.append(orders_panel)
+    # The 催办 step on the task page: its form posts to supervision.views.chasing.task_chase.
+    tasks_seams.task_page_actions[CHASE] = tasks_seams.PageAction(
+        name=CHASE,
+        template="supervision/partials/task_chase.html",
+        url_name="task-chase",
+        may=may_chase,
+        can=permissions.can_chase_task,
+    )

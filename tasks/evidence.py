@@ -8,6 +8,10 @@ services (so the API too) call it, so every door has the same rules.
 `serve` hands a stored file (the original, or a copy) to someone the caller has already checked may
 see it: the original as a download, the copies inline, never sniffed or run as a page.
 
+`store` saves checked files as rows of an attachment model (a task's `Attachment`, supervision's
+`SupervisionAttachment`: the same columns), each photo with its copies. The services call it last,
+after every check has passed, so a refusal writes nothing to the database or to disk.
+
 `make_copies` gives a photo a thumbnail for galleries and a web-size JPEG (at most 1600 px
 on its longest side), both turned upright from the EXIF orientation. The original is kept
 untouched as evidence; the copies carry no EXIF (no GPS position leaks into the gallery).
@@ -197,6 +201,27 @@ def make_copies(attachment) -> None:
     attachment.web_copy.save("web.jpg", _jpeg(upright, WEB_COPY_PX), save=False)
     attachment.thumbnail.save("thumb.jpg", _jpeg(upright, THUMBNAIL_PX), save=False)
     attachment.save(update_fields=["web_copy", "thumbnail"])
+
+
+def store(checked: list[CheckedUpload], model, *, by, **owner) -> list:
+    """Save each checked file as a `model` row on its owner (`owner`: the row's foreign keys, e.g.
+    task and progress_report, or inspection, or order and order_event), uploaded by `by`."""
+    name_length = model._meta.get_field("original_name").max_length
+    stored = []
+    for item in checked:
+        upload = item.upload
+        attachment = model(
+            file=upload,
+            original_name=(getattr(upload, "name", "") or "file")[-name_length:],
+            size=upload.size,
+            content_type=item.content_type,  # what the content is, not what the client claimed
+            uploaded_by=by,
+            **owner,
+        )
+        attachment.save()
+        make_copies(attachment)
+        stored.append(attachment)
+    return stored
 
 
 def serve(attachment, which: str) -> FileResponse:

@@ -10,6 +10,8 @@ in its AppConfig.ready():
   in the same statement as the home region's lookup, so access stays one query.
 - `workspace_panels`: what the 工作台 shows besides tasks. Each is a function (user) → a dict with
   `template` and the panel's context, or None to show nothing; the page includes each template.
+- `task_page_actions`: steps the task page offers beside its own (supervision: 催办), by name
+  (`PageAction`).
 """
 
 from collections.abc import Callable
@@ -21,5 +23,27 @@ class ScopeSource:
     sql: Callable[[], str]  # built lazily: table names are known only once the apps are ready
 
 
+@dataclass(frozen=True)
+class PageAction:
+    """A step another app offers on the task page (tasks/views/task_page.py), beside the task's own.
+
+    - `may(user, task)`: the person check; a POST from anyone else is a 403 (`page_action_task`);
+    - `can(user, task)`: whether the page offers the step (the person and the task's status). Both are
+      pure predicates, asked per page without a query: the page's query count stays fixed;
+    - `template`: included in the page's 办理 card with `action` = {"url", "form", "open"}: the URL
+      of `url_name` for the task, the bound form after a failed POST (else None), and whether the
+      form is open;
+    - the step's POST goes to the app's own view (at `url_name`), which answers with
+      `task_page.answer_action`, as the page's own steps do.
+    """
+
+    name: str
+    template: str
+    url_name: str
+    may: Callable
+    can: Callable
+
+
 access_scopes: list[ScopeSource] = []
 workspace_panels: list[Callable[..., dict | None]] = []
+task_page_actions: dict[str, PageAction] = {}

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import evidence, permissions
 from .models import (
     OPEN_STATUSES,
     REGION_KINDS,
@@ -46,7 +47,6 @@ from .models import (
     UnitKind,
     token_digest,
 )
-from .selectors import access_for
 
 
 class InvalidTransition(ValidationError):
@@ -62,25 +62,18 @@ UNCHANGED = object()  # "leave as it is", where None is a meaningful value (no r
 # ---- Shared checks ----------------------------------------------------------------------
 
 
-def _in_region_of(user: Person, unit: Unit) -> bool:
-    access = access_for(user)
-    return access.everything or (access.region is not None and unit.path.startswith(access.region.path))
-
-
 def require_office_for(user: Person, unit: Unit, action: str) -> None:
-    if user.is_superuser:
-        return
-    if user.role != Role.OFFICE or not _in_region_of(user, unit):
+    if not permissions.is_office_for(user, unit):
         raise PermissionDenied(_("只有本地区的督查室可以%(action)s。") % {"action": action})
 
 
 def _require_member_of(user: Person, task: Task, action: str, *, cooperating: bool = False) -> None:
     """The user acts for the task's lead unit (or, with `cooperating`, for a cooperating unit)."""
-    if user.role not in (Role.UNIT_OFFICIAL, Role.OFFICE) or user.unit_id is None:
+    if not permissions.acts_for_unit(user):
         raise PermissionDenied(_("只有责任单位的填报人员可以%(action)s。") % {"action": action})
-    if user.unit_id == task.lead_unit_id:
+    if permissions.is_lead(user, task):
         return
-    if cooperating and task.cooperations.filter(unit_id=user.unit_id).exists():
+    if cooperating and permissions.is_cooperating(user, task):
         return
     who = _("牵头单位或配合单位") if cooperating else _("牵头单位")
     raise PermissionDenied(_("只有该任务的%(who)s可以%(action)s。") % {"who": who, "action": action})
@@ -455,7 +448,7 @@ def task_assign(
     if responsible_leader is not UNCHANGED:
         task.responsible_leader = responsible_leader
     cooperating = _check_units(task, current_cooperating if cooperating_units is None else cooperating_units)
-    if lead_unit is not None and not _in_region_of(by, lead_unit):
+    if lead_unit is not None and not permissions.in_region_of(by, lead_unit):
         raise PermissionDenied(_("不能把任务交给本地区以外的单位。"))
     # Cooperations go first: on PostgreSQL they follow the task's lead unit (ON UPDATE CASCADE),
     # and the new lead may be one of the old cooperating units.
@@ -476,26 +469,9 @@ def task_assign(
 
 
 def _attach(task: Task, files, by: Person, report: ProgressReport | None = None) -> list[Attachment]:
-    from . import evidence
-
     # Every file is checked (type from its content, size, count) before any is stored.
     checked = evidence.validate_uploads(files)
-    attachments = []
-    for item in checked:
-        upload = item.upload
-        attachment = Attachment(
-            task=task,
-            progress_report=report,
-            file=upload,
-            original_name=getattr(upload, "name", "") or "file",
-            size=upload.size,
-            content_type=item.content_type,  # what the content is, not what the client claimed
-            uploaded_by=by,
-        )
-        attachment.save()
-        evidence.make_copies(attachment)
-        attachments.append(attachment)
-    return attachments
+    return evidence.store(checked, Attachment, by=by, task=task, progress_report=report)
 
 
 @transaction.atomic
@@ -567,7 +543,7 @@ def attachment_add(*, task: Task, by: Person, file) -> Attachment:
 
 
 def _require_lead_or_office(by: Person, task: Task, action: str) -> None:
-    if by.role == Role.OFFICE and _in_region_of(by, task.lead_unit):
+    if permissions.is_office_in_region(by, task.lead_unit):
         return
     _require_member_of(by, task, action)
 
@@ -811,7 +787,7 @@ def extension_decide(
 @transaction.atomic
 def instruction_write(*, task: Task, by: Person, text: str) -> Instruction:
     """批示: a leader writes an instruction on a task in their region."""
-    if by.role != Role.LEADER or not _in_region_of(by, task.lead_unit):
+    if not permissions.may_instruct(by, task):
         raise PermissionDenied(_("只有本地区的领导可以作出批示。"))
     task = _locked(task)
     instruction = Instruction(task=task, leader=by, text=require_text(text, "text", _("批示内容")))

@@ -1,7 +1,7 @@
 """REST API v1 for red and yellow cards (红黄牌).
 
 Reads are scoped like units (out of scope answers 404, like a card that does not exist); the decisions go
-through supervision.cards, which decides who may act (403) and which step the card's status allows
+through supervision.services, which decides who may act (403) and which step the card's status allows
 (409 `invalid_transition`).
 """
 
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from tasks.api.serializers import PersonRefSerializer, ReasonSerializer, UnitRefSerializer
 from tasks.models import Unit
 
-from .. import cards
+from .. import selectors, services
 from ..models import Card, CardKind, CardStatus
 
 
@@ -73,7 +73,7 @@ class CardViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = CardFilter
 
     def get_queryset(self):
-        return cards.cards_visible_to(self.request.user).order_by("-proposed_on", "-id")
+        return selectors.cards_visible_to(self.request.user).order_by("-proposed_on", "-id")
 
     def _step(self, request, service):
         card = self.get_object()
@@ -85,14 +85,14 @@ class CardViewSet(viewsets.ReadOnlyModelViewSet):
     @_decision(_("亮牌"), _("本地区督查室确认系统的提议,亮出黄牌或红牌;须填写理由。"))
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
-        return self._step(request, cards.card_issue)
+        return self._step(request, services.card_issue)
 
     @_decision(_("不予亮牌"), _("本地区督查室驳回系统的提议;须填写理由。"))
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        return self._step(request, cards.card_dismiss)
+        return self._step(request, services.card_dismiss)
 
     @_decision(_("撤牌"), _("单位整改到位后,本地区督查室撤销已亮出的牌;须填写理由。"))
     @action(detail=True, methods=["post"])
     def lift(self, request, pk=None):
-        return self._step(request, cards.card_lift)
+        return self._step(request, services.card_lift)

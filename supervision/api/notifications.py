@@ -3,8 +3,8 @@
 - /notifications/ lists the caller's own inbox, newest first (`?unread=true` for the unread ones);
   an item's `id` is its notification's. Another person's item answers 404, like one that does not
   exist. Marking read is a write: a read-only token may list but not mark.
-- /tasks/{id}/chase/ and /supervision-orders/{id}/chase/ call supervision.reminders (through
-  supervision.notify for tasks): 201 with the notification sent; 403 for a caller who may not chase;
+- /tasks/{id}/chase/ and /supervision-orders/{id}/chase/ call supervision.services (task_chase,
+  chase_order): 201 with the notification sent; 403 for a caller who may not chase;
   404 outside the caller's scope; 409 for a task no longer running or an order already closed.
 """
 
@@ -19,9 +19,9 @@ from tasks.api.serializers import InputSerializer, PersonRefSerializer, UnitRefS
 from tasks.models import Task
 from tasks.selectors import tasks_visible_to
 
-from .. import messages, notify, reminders
+from .. import messages, selectors, services
+from ..forms import NOTE_MAX
 from ..models import InboxItem, Notification, ReminderRule, SupervisionOrder
-from ..notify_forms import NOTE_MAX
 from ..selectors import orders_visible_to
 
 # ---- Serializers ----------------------------------------------------------------------------------
@@ -37,10 +37,10 @@ class _MessageFields(serializers.Serializer):
         return obj
 
     def get_title(self, obj) -> str:
-        return notify.notification_title(self._notification(obj))
+        return messages.title(self._notification(obj))
 
     def get_url(self, obj) -> str:
-        return messages.absolute(notify.notification_path(self._notification(obj)))
+        return messages.absolute(messages.path_of(self._notification(obj)))
 
 
 class NotificationSerializer(_MessageFields, serializers.ModelSerializer):
@@ -142,7 +142,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return InboxItem.objects.none()
-        return notify.inbox_for(self.request.user)
+        return selectors.inbox_for(self.request.user)
 
     @extend_schema(
         summary=_("标为已读"),
@@ -153,7 +153,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        item = notify.inbox_mark_read(item=self.get_object())
+        item = services.inbox_mark_read(item=self.get_object())
         return Response(self.get_serializer(item).data)
 
     @extend_schema(
@@ -166,7 +166,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     )
     @action(detail=False, methods=["post"], url_path="read-all", filterset_class=None, pagination_class=None)
     def read_all(self, request):
-        return Response({"marked": notify.inbox_mark_all_read(person=request.user)})
+        return Response({"marked": services.inbox_mark_all_read(person=request.user)})
 
 
 # ---- Chasing by hand (催办) -------------------------------------------------------------------------
@@ -210,7 +210,7 @@ class TaskChaseView(_ChaseView):
         return super().post(request, pk)
 
     def chase(self, task, note):
-        return notify.task_chase(task=task, by=self.request.user, note=note)
+        return services.task_chase(task=task, by=self.request.user, note=note)
 
 
 class OrderChaseView(_ChaseView):
@@ -232,4 +232,4 @@ class OrderChaseView(_ChaseView):
         return super().post(request, pk)
 
     def chase(self, order, note):
-        return reminders.chase_order(order=order, by=self.request.user, note=note)
+        return services.chase_order(order=order, by=self.request.user, note=note)

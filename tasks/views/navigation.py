@@ -1,4 +1,4 @@
-"""The campaign switcher. (The inbox the bell links to is supervision/notification_views.py.)"""
+"""The campaign switcher. (The inbox the bell links to is supervision/views/notifications.py.)"""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect

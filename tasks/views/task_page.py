@@ -5,37 +5,33 @@ back to the task page with a message; with htmx it answers the task page's body 
 which the form swaps in place. A service's refusal comes back as:
 ValidationError → errors on the form, InvalidTransition → a message, PermissionDenied → 403.
 
-Buttons are shown from `TaskPermissions`, which mirrors the services' checks (and calls
-them where they need no query), so a user never sees a button the service would refuse.
+Buttons are shown from `tasks.permissions.TaskPermissions`: the predicates the services call
+before they raise, so a user never sees a button the service would refuse.
+
+Other apps add steps to the page through tasks/seams.py (`task_page_actions`, see `PageAction`): supervision's
+催办 button is one. This module never imports them; they import it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supervision import notify
-from supervision.notify_forms import ChaseForm
-
-from .. import evidence, services
+from .. import evidence, seams, services
 from ..models import (
-    OPEN_STATUSES,
-    RUNNING_STATUSES,
     Attachment,
     ExtensionStatus,
     Milestone,
     ProgressReport,
-    Role,
     Task,
     TaskCooperation,
-    TaskStatus,
 )
 from ..page_forms import (
     ExtensionDecideForm,
@@ -46,6 +42,7 @@ from ..page_forms import (
     ProgressReportForm,
     ReasonForm,
 )
+from ..permissions import TaskPermissions, cooperating_unit_ids
 from ..selectors import task_get_for, task_rows_visible_to
 from ..services import InvalidTransition
 
@@ -54,99 +51,9 @@ BODY = "tasks/partials/task_body.html"
 # ---- Who may do what -------------------------------------------------------------------------
 
 
-def _passes(check, *args) -> bool:
-    try:
-        check(*args)
-    except PermissionDenied:
-        return False
-    return True
-
-
-class TaskPermissions:
-    """Who may act on this task, by the same rules as the services (no extra queries).
-
-    `may_<action>` is the person check (a POST by anyone else is a 403); `can_<action>`
-    adds the task's status, and decides whether the page shows the button.
-    """
-
-    def __init__(self, user, task: Task, cooperating_unit_ids: set[int], pending_extension=None):
-        self.task = task
-        self.pending_extension = pending_extension
-        # services._require_member_of: unit officials and the office, acting for their unit
-        acts_for_unit = user.role in (Role.UNIT_OFFICIAL, Role.OFFICE) and user.unit_id is not None
-        lead = acts_for_unit and user.unit_id == task.lead_unit_id
-        cooperating = acts_for_unit and user.unit_id in cooperating_unit_ids
-        office = _passes(services.require_office_for, user, task.lead_unit, "")
-        # services._require_lead_or_office: the region's office (no superuser shortcut), or the lead unit
-        office_in_region = user.role == Role.OFFICE and services._in_region_of(user, task.lead_unit)
-        self.is_lead = lead
-        self.may_report = lead or cooperating
-        self.may_milestone = office_in_region or lead
-        self.may_request_close = lead
-        self.may_extend = lead
-        self.may_decide = office
-        self.may_close = office
-        self.may_return = office
-        self.may_cancel = office
-        self.may_instruct = user.role == Role.LEADER and services._in_region_of(user, task.lead_unit)
-        # supervision.reminders.chase_task: the office and inspectors, for a task they can see (as here)
-        self.may_chase = notify.may_chase(user)
-
-    def _status(self, *allowed) -> bool:
-        return self.task.status in allowed
-
-    @property
-    def can_report(self):
-        return self.may_report and self._status(*RUNNING_STATUSES)
-
-    @property
-    def can_milestone(self):
-        return self.may_milestone and self._status(*OPEN_STATUSES)
-
-    @property
-    def can_request_close(self):
-        return self.may_request_close and self._status(TaskStatus.IN_PROGRESS)
-
-    @property
-    def can_extend(self):
-        return self.may_extend and self._status(*RUNNING_STATUSES) and self.pending_extension is None
-
-    @property
-    def can_decide(self):
-        return self.may_decide and self.pending_extension is not None
-
-    @property
-    def can_close(self):
-        return self.may_close and self._status(TaskStatus.AWAITING_CLOSE)
-
-    @property
-    def can_return(self):
-        return self.may_return and self._status(TaskStatus.AWAITING_CLOSE)
-
-    @property
-    def can_cancel(self):
-        return self.may_cancel and self._status(*OPEN_STATUSES)
-
-    @property
-    def can_instruct(self):
-        return self.may_instruct
-
-    @property
-    def can_chase(self):
-        return self.may_chase and self._status(*RUNNING_STATUSES)
-
-    @property
-    def any_office_action(self):
-        return self.can_close or self.can_return or self.can_cancel
-
-
-def _cooperating_unit_ids(task: Task) -> set[int]:
-    return set(TaskCooperation.objects.filter(task=task).values_list("unit_id", flat=True))
-
-
 def _permissions(request, task, cooperating_ids=None, pending=None) -> TaskPermissions:
     if cooperating_ids is None:
-        cooperating_ids = _cooperating_unit_ids(task)
+        cooperating_ids = cooperating_unit_ids(task)
     return TaskPermissions(request.user, task, cooperating_ids, pending)
 
 
@@ -180,7 +87,21 @@ class Forms:
     instruction: InstructionForm | None = None
     milestone: MilestoneCompleteForm | None = None
     milestone_pk: int | None = None
-    chase: ChaseForm | None = None  # unprefixed (`note`): the partial is shared with the order page
+    extra: dict = field(default_factory=dict)  # another app's step (PageAction) by name
+
+
+def _extra_actions(request, task: Task, forms: Forms, open_form: str) -> list[dict]:
+    """The registered steps this user is offered on this task (no query: pure predicates)."""
+    return [
+        {
+            "template": action.template,
+            "url": reverse(action.url_name, args=[task.pk]),
+            "form": forms.extra.get(name),
+            "open": open_form == name,
+        }
+        for name, action in seams.task_page_actions.items()
+        if action.can(request.user, task)
+    ]
 
 
 def _context(request, task: Task, forms: Forms | None = None, open_form: str = "") -> dict:
@@ -222,6 +143,7 @@ def _context(request, task: Task, forms: Forms | None = None, open_form: str = "
         "events": events,
         "pending_extension": pending,
         "can": can,
+        "extra_actions": _extra_actions(request, task, forms, open_form),
         "forms": forms,
         "open_form": open_form,
         "nav_section": "tasks",
@@ -265,8 +187,9 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
-def _act(request, task, form, slot: str, perform, success: str, *, milestone_pk=None):
-    """Validate the form, call the service, and answer as the module docstring says."""
+def answer_action(request, task, form, slot: str, perform, success: str, *, milestone_pk=None):
+    """Validate the form, call the service, and answer as the module docstring says. `slot` is a
+    field of `Forms`, or the name of a registered PageAction."""
     if form.is_valid():
         try:
             perform(form.cleaned_data)
@@ -276,8 +199,15 @@ def _act(request, task, form, slot: str, perform, success: str, *, milestone_pk=
             _add_errors(form, exc)
         else:
             return _done(request, task, success)
-    forms = Forms(**{slot: form}, milestone_pk=milestone_pk)
+    if slot in {f.name for f in fields(Forms)}:
+        forms = Forms(**{slot: form}, milestone_pk=milestone_pk)
+    else:
+        forms = Forms(extra={slot: form})
     return _render(request, task, forms, slot.strip("_"))
+
+
+def _refuse() -> None:
+    raise PermissionDenied(_("你没有权限执行这个操作。"))
 
 
 def _task_for_action(request, pk, may: str) -> tuple[Task, TaskPermissions]:
@@ -285,8 +215,16 @@ def _task_for_action(request, pk, may: str) -> tuple[Task, TaskPermissions]:
     task = task_get_for(request.user, pk)
     can = _permissions(request, task)
     if not getattr(can, f"may_{may}"):
-        raise PermissionDenied(_("你没有权限执行这个操作。"))
+        _refuse()
     return task, can
+
+
+def page_action_task(request, pk, name: str) -> Task:
+    """For a registered PageAction's POST: the task (404 outside my scope), or 403 unless `may`."""
+    task = task_get_for(request.user, pk)
+    if not seams.task_page_actions[name].may(request.user, task):
+        _refuse()
+    return task
 
 
 # ---- Progress reports -----------------------------------------------------------------------------
@@ -333,7 +271,7 @@ def milestone_complete(request, pk, milestone_pk):
     def perform(data):
         services.milestone_complete(milestone=milestone, by=request.user, done_on=data.get("done_on"))
 
-    return _act(
+    return answer_action(
         request,
         task,
         form,
@@ -349,7 +287,7 @@ def milestone_complete(request, pk, milestone_pk):
 def task_request_close(request, pk):
     task, _can = _task_for_action(request, pk, "request_close")
     form = NoteForm(request.POST, prefix="request_close")
-    return _act(
+    return answer_action(
         request,
         task,
         form,
@@ -364,7 +302,7 @@ def task_request_close(request, pk):
 def task_close(request, pk):
     task, _can = _task_for_action(request, pk, "close")
     form = NoteForm(request.POST, prefix="close")
-    return _act(
+    return answer_action(
         request,
         task,
         form,
@@ -379,7 +317,7 @@ def task_close(request, pk):
 def task_return(request, pk):
     task, _can = _task_for_action(request, pk, "return")
     form = ReasonForm(request.POST, prefix="return")
-    return _act(
+    return answer_action(
         request,
         task,
         form,
@@ -394,7 +332,7 @@ def task_return(request, pk):
 def task_cancel(request, pk):
     task, _can = _task_for_action(request, pk, "cancel")
     form = ReasonForm(request.POST, prefix="cancel")
-    return _act(
+    return answer_action(
         request,
         task,
         form,
@@ -409,7 +347,7 @@ def task_cancel(request, pk):
 def extension_request(request, pk):
     task, _can = _task_for_action(request, pk, "extend")
     form = ExtensionRequestForm(request.POST, prefix="extension")
-    return _act(
+    return answer_action(
         request,
         task,
         form,
@@ -428,7 +366,7 @@ def extension_decide(request, pk, extension_pk):
     extension = get_object_or_404(task.extension_requests, pk=extension_pk)
     form = ExtensionDecideForm(request.POST, prefix="decide")
     approve = request.POST.get("decide-decision") == "approve"  # only the message; the form validates it
-    return _act(
+    return answer_action(
         request,
         task,
         form,
@@ -445,29 +383,13 @@ def extension_decide(request, pk, extension_pk):
 def instruction_write(request, pk):
     task, _can = _task_for_action(request, pk, "instruct")
     form = InstructionForm(request.POST, prefix="instruction")
-    return _act(
+    return answer_action(
         request,
         task,
         form,
         "instruction",
         lambda data: services.instruction_write(task=task, by=request.user, text=data.get("text", "")),
         _("批示已发出。"),
-    )
-
-
-@require_POST
-@login_required
-def task_chase(request, pk):
-    """催办: the lead unit is told at once (in-app and its channels); the chase goes on the timeline."""
-    task, _can = _task_for_action(request, pk, "chase")
-    form = ChaseForm(request.POST)
-    return _act(
-        request,
-        task,
-        form,
-        "chase",
-        lambda data: notify.task_chase(task=task, by=request.user, note=data.get("note", "")),
-        _("已催办,已通知牵头单位。"),
     )
 
 
@@ -519,7 +441,6 @@ urlpatterns = [
         name="task-extension-decide",
     ),
     path("tasks/<int:pk>/instructions/", instruction_write, name="task-instruction"),
-    path("tasks/<int:pk>/chase/", task_chase, name="task-chase"),
     path("attachments/<int:pk>/download/", attachment_download, name="attachment-download"),
     path("attachments/<int:pk>/thumbnail/", attachment_thumbnail, name="attachment-thumbnail"),
     path("attachments/<int:pk>/web/", attachment_web, name="attachment-web"),

@@ -109,9 +109,8 @@ def _tiny_jpeg() -> bytes:
 @pytest.fixture
 def api_world(world, settings, media, in_process_app):
     """The `world` county, plus a row for every detail route to reach."""
-    from supervision.cards import Card, cards_propose
-    from supervision.reminders import chase_task
-    from supervision.services import inspection_record, order_issue
+    from supervision.models import Card
+    from supervision.services import cards_propose, chase_task, inspection_record, order_issue
     from tasks import services
 
     settings.API_RATES = {scope: UNLIMITED for scope in ("token", "user", "anon", "login")}

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from supervision import cards, notify
 from supervision import services as supervision_services
 from supervision.services import group_create
 from tasks import services
@@ -71,8 +70,12 @@ def story(world, time_machine):
         position="副县长",
         email="deputy@example.com",
     )
-    notify.endpoint_create(by=w.office, channel="email", address="wanan@example.com", unit=w.wanan)
-    notify.endpoint_create(by=w.city_office, channel="email", address="group6@example.com", group=w.group)
+    supervision_services.endpoint_create(
+        by=w.office, channel="email", address="wanan@example.com", unit=w.wanan
+    )
+    supervision_services.endpoint_create(
+        by=w.city_office, channel="email", address="group6@example.com", group=w.group
+    )
     mine_official = services.person_create(
         by=None, username="mine_safety", unit=w.mine, role="unit_official", position="安全科长", password="x"
     )
@@ -173,8 +176,8 @@ def story(world, time_machine):
     report(s.reporting, w.shanmu_official, 45)
     report(s.due_soon, w.shanmu_official, 10)
     day(TODAY, 7)
-    cards.cards_propose(today=s.today)
+    supervision_services.cards_propose(today=s.today)
     for card in w.yingji.cards.all():
-        cards.card_issue(card=card, by=w.office, reason="两项任务逾期超过一周")
+        supervision_services.card_issue(card=card, by=w.office, reason="两项任务逾期超过一周")
     day(TODAY, 12)
     return s

@@ -7,12 +7,13 @@ from django.urls import reverse
 
 from supervision import messages, reminders, workdays
 from supervision.models import InboxItem, Notification, ReminderRule
+from supervision.services import chase_task
 from tasks import services
 from tasks.models import EventKind, TaskEvent
 
 
 def chase(world, task, n=1, note=""):
-    return [reminders.chase_task(task=task, by=world.office, note=note) for _ in range(n)]
+    return [chase_task(task=task, by=world.office, note=note) for _ in range(n)]
 
 
 def unread(person) -> int:

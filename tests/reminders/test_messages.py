@@ -10,7 +10,7 @@ from django.utils import translation
 from supervision import messages, reminders
 from supervision.messages import render
 from supervision.models import Notification, ReminderRule
-from supervision.services import order_issue
+from supervision.services import chase_task, order_issue
 from tasks import services
 from tasks.models import Task, TaskStatus
 
@@ -169,7 +169,7 @@ def test_a_digest_too_long_to_list_says_how_many_there_are_in_all(w, travel, mon
 def test_a_chase_carries_the_chasers_note(w, travel):
     task = w.task(deadline=d(9, 30))
     travel(d(9, 9), datetime.time(15))
-    notification = reminders.chase_task(task=task, by=w.office, note="请本周内报送整改台账")
+    notification = chase_task(task=task, by=w.office, note="请本周内报送整改台账")
     message = render(notification)
     assert message.title == f"【催办】{task.title}"
     assert "催办意见:请本周内报送整改台账" in message.lines

@@ -2,7 +2,7 @@
 
 import pytest
 
-from supervision import reminders, services
+from supervision import services
 from supervision.models import InboxItem, Notification, OrderEvent, OrderEventKind, ReminderRule
 from tasks import services as task_services
 from tasks.models import EventKind, TaskEvent
@@ -21,7 +21,7 @@ def make_token(db):
 
 
 def chase(world, task, n=1):
-    return [reminders.chase_task(task=task, by=world.office, note=f"第{i}次") for i in range(n)]
+    return [services.chase_task(task=task, by=world.office, note=f"第{i}次") for i in range(n)]
 
 
 def order(world):

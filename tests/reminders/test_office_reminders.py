@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from supervision import reminders, workdays
 from supervision.models import CalendarDay, Delivery, DeliveryState, NotifyEndpoint, ReminderPolicy
+from supervision.services import chase_task
 
 WECOM = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=6f1c2d3e-secret-robot-key"
 
@@ -33,7 +34,7 @@ def endpoint(world, unit=None, channel="wecom", address=WECOM, **kwargs):
 def failed_delivery(world, address=WECOM):
     """A WeCom robot of 万安镇 that kept refusing the chase of one of its tasks."""
     endpoint(world, address=address)
-    reminders.chase_task(task=world.task(), by=world.office)
+    chase_task(task=world.task(), by=world.office)
     delivery = Delivery.objects.get()
     Delivery.objects.filter(pk=delivery.pk).update(
         state=DeliveryState.FAILED, attempts=6, last_error="errcode 93000: invalid webhook url"
@@ -372,7 +373,7 @@ def test_the_deliveries_page_is_a_fixed_number_of_queries(client, world, django_
     task = world.task(title="第二项任务")
     endpoint(world, unit=world.shanmu, channel="email", address="shanmu@example.com")
     for _ in range(5):
-        reminders.chase_task(task=task, by=world.office)
+        chase_task(task=task, by=world.office)
     Delivery.objects.update(state=DeliveryState.FAILED, attempts=6, last_error="HTTP 404")
     with django_assert_num_queries(len(few.captured_queries)):
         assert len(client.get(reverse("office-deliveries")).context["rows"]) == 6

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.db.models import Q
 from django.utils import timezone
 
-from supervision import channels, jobs, outbox, reminders
+from supervision import channels, jobs, outbox, reminders, services
 from supervision.messages import render
 from supervision.models import Channel, Delivery, DeliveryState, Notification, NotifyEndpoint, ReminderRule
 from tasks.models import Person
@@ -360,7 +360,7 @@ def test_the_scans_deliveries_are_sent_after_commit(
 def test_a_chase_is_delivered_after_commit(addressed, eager, mailoutbox, django_capture_on_commit_callbacks):
     task = addressed.task(deadline=datetime.date(2026, 9, 30), title="冬季供暖保障")
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.chase_task(task=task, by=addressed.office, note="请今天报送")
+        services.chase_task(task=task, by=addressed.office, note="请今天报送")
     (email,) = mailoutbox
     assert email.subject == "【催办】冬季供暖保障" and "催办意见:请今天报送" in email.body
 

@@ -26,12 +26,14 @@ from supervision.models import (
     SupervisionGroup,
 )
 from supervision.services import (
+    chase_task,
     group_create,
     group_set_members,
     order_acknowledge,
     order_issue,
     order_report_rectification,
     order_verify,
+    policy_update,
 )
 from tasks import services
 from tasks.models import Milestone, Person, Task, TaskCooperation, TaskEvent, TaskStatus
@@ -423,7 +425,7 @@ def test_a_task_that_is_closed_cancelled_or_awaiting_close_gets_nothing(w, trave
 
 
 def test_a_campaign_whose_reminders_are_disabled_gets_nothing(w, travel):
-    reminders.policy_update(campaign=w.campaign, by=w.office, enabled=False)
+    policy_update(campaign=w.campaign, by=w.office, enabled=False)
     due = w.task(deadline=d(9, 11), cooperating_units=[w.shanmu])
     late = w.task(deadline=d(9, 7), responsible_leader=w.leader)
     services.milestone_add(task=late, by=w.office, title="完成隐患台账", due_date=d(9, 4))
@@ -433,14 +435,14 @@ def test_a_campaign_whose_reminders_are_disabled_gets_nothing(w, travel):
 
 
 def test_a_policy_change_takes_effect(w, travel):
-    reminders.policy_update(campaign=w.campaign, by=w.office, due_soon_first=5)
+    policy_update(campaign=w.campaign, by=w.office, due_soon_first=5)
     task = w.task(deadline=d(9, 22))  # Tuesday: D-5 is Thursday 17th; Sunday 20th is a working day
     scan_days(travel, d(9, 14), d(9, 22))
     assert sent(rule=RULE.DUE_SOON, task=task, unit=w.wanan) == [(d(9, 17), 5), (d(9, 21), 1)]
 
 
 def test_a_policy_change_of_the_repeat_interval_takes_effect(w, travel):
-    reminders.policy_update(campaign=w.campaign, by=w.office, overdue_repeat_days=2, escalate_after_days=5)
+    policy_update(campaign=w.campaign, by=w.office, overdue_repeat_days=2, escalate_after_days=5)
     task = w.task(deadline=d(9, 7))
     scan_days(travel, d(9, 8), d(9, 11))
     assert days_sent(rule=RULE.OVERDUE, task=task) == [d(9, 8), d(9, 10)]  # days 1 and 3
@@ -451,16 +453,16 @@ def test_the_policy_refuses_a_second_step_before_the_first(w):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        reminders.policy_update(campaign=w.campaign, by=w.office, due_soon_first=1, due_soon_second=2)
+        policy_update(campaign=w.campaign, by=w.office, due_soon_first=1, due_soon_second=2)
     with pytest.raises(TypeError):
-        reminders.policy_update(campaign=w.campaign, by=w.office, campaign_id=0)
+        policy_update(campaign=w.campaign, by=w.office, campaign_id=0)
 
 
 def test_only_the_office_edits_the_policy(w):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        reminders.policy_update(campaign=w.campaign, by=w.wanan_official, enabled=False)
+        policy_update(campaign=w.campaign, by=w.wanan_official, enabled=False)
 
 
 # ---- Non-working days ---------------------------------------------------------------------------------
@@ -790,7 +792,7 @@ def test_deliveries_are_due_at_once_by_the_applications_clock(w, travel):
 def test_a_supervision_office_chase_reaches_the_unit_at_once_even_on_a_sunday(w, travel):
     task = w.task(deadline=d(9, 30))
     travel(d(9, 13), datetime.time(15))
-    notification = reminders.chase_task(task=task, by=w.office, note="请本周内报送整改台账")
+    notification = chase_task(task=task, by=w.office, note="请本周内报送整改台账")
     assert (notification.rule, notification.unit, notification.note) == (
         RULE.CHASE,
         w.wanan,
@@ -805,5 +807,5 @@ def test_a_unit_official_cannot_chase(w):
 
     task = w.task(deadline=d(9, 30))
     with pytest.raises(PermissionDenied):
-        reminders.chase_task(task=task, by=w.wanan_official)
+        chase_task(task=task, by=w.wanan_official)
     assert not Notification.objects.exists()

@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from supervision import dashboard, services
-from supervision.cards import card_dismiss, card_issue, card_lift, cards_propose, with_card_counts
 from supervision.models import Card, CardKind, CardStatus
+from supervision.selectors import with_card_counts
+from supervision.services import card_dismiss, card_issue, card_lift, cards_propose
 from tasks import services as task_services
 from tasks.models import Unit
 from tasks.services import InvalidTransition

@@ -67,6 +67,15 @@ def test_each_snapshot_is_the_regions_ranking_on_that_day(world, time_machine):
         assert frozen(snapshot) == live(snapshot.campaign, snapshot.scope, county.today), snapshot
 
 
+def test_the_weekly_job_reports_how_many_ranking_rows_it_wrote(world, time_machine):
+    from supervision import jobs
+    from tests.supervision.test_dashboard import build_county
+
+    build_county(world, time_machine)  # the clock stays on the county's "today"
+    written = jobs.snapshot_rankings.apply().get()
+    assert written == RankingSnapshotRow.objects.count() > 0
+
+
 def test_regions_are_the_counties_and_cities_at_or_above_the_lead_units(world):
     world.task(lead_unit=world.wanan)
     world.task(lead_unit=world.mine, title="煤矿安全检查")

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from supervision import dashboard
 from supervision import services as supervision_services
-from supervision.cards import card_issue, card_lift, cards_propose
 from supervision.models import Card, CardStatus
+from supervision.services import card_issue, card_lift, cards_propose
 from supervision.snapshots import snapshot_rankings
 from tasks import services
 from tests.factories import days

@@ -55,7 +55,6 @@ def pages(world):
     services.extension_request(task=task, by=world.wanan_official, new_deadline=days(9), reason="雨雪天气")
     official, office = world.wanan_official, world.office
     inspector = world.inspector
-    from supervision import reminders
     from supervision import services as supervision
 
     inspection = supervision.inspection_record(
@@ -78,7 +77,7 @@ def pages(world):
         finding=inspection.findings.first(),
     )
     supervision.order_acknowledge(order=order, by=official)
-    reminders.chase_task(task=task, by=office, note="请加快进度")
+    supervision.chase_task(task=task, by=office, note="请加快进度")
     return [
         (None, "/login/"),
         (official, "/"),

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from supervision.cards import cards_propose
+from supervision.services import cards_propose
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ status counts, the page count and the page.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
@@ -30,25 +30,16 @@ from django.views.decorators.http import require_POST
 from tasks.flags import overdue_q
 from tasks.models import Unit
 from tasks.selectors import campaigns_visible_to, units_visible_to
-from tasks.services import require_office_for
 from tasks.views.common import current_campaign
 
-from . import cards, dashboard
-from .cards import card_dismiss, card_issue, card_lift, cards_proposed_first, cards_visible_to
-from .models import CardStatus, OrderStatus
-from .selectors import orders_visible_to
+from .. import dashboard, services
+from ..models import CardStatus, OrderStatus
+from ..permissions import may_decide_cards
+from ..selectors import cards_proposed_first, cards_visible_to, orders_visible_to
+from ..services import card_dismiss, card_issue, card_lift
 
 MOST_OVERDUE = 10
 CARDS_PER_PAGE = 50
-
-
-def may_decide_cards(user, unit: Unit) -> bool:
-    """Whether to offer the card decisions on `unit` (the services check again: require_office_for)."""
-    try:
-        require_office_for(user, unit, "")
-    except PermissionDenied:
-        return False
-    return True
 
 
 def _campaign(request):
@@ -180,9 +171,9 @@ def card_list(request):
             "cards": [(card, may_decide_cards(user, card.unit)) for card in page],
             "tabs": tabs,
             "rules": {
-                "overdue_days": cards.overdue_days(),
-                "yellow_items": cards.yellow_items(),
-                "red_after_days": cards.red_after_days(),
+                "overdue_days": services.overdue_days(),
+                "yellow_items": services.yellow_items(),
+                "red_after_days": services.red_after_days(),
             },
             "status": status,
             "next": request.get_full_path(),

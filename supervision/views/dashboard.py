@@ -19,7 +19,7 @@ from tasks.models import TaskStatus, UnitKind
 from tasks.selectors import campaigns_visible_to, special_actions_visible_to, units_visible_to
 from tasks.views.common import current_campaign
 
-from . import dashboard, trends
+from .. import dashboard, trends
 
 SCREEN_REFRESH_SECONDS = 60
 

@@ -1,6 +1,9 @@
 """督查 pages: the orders a user may see, one order with its steps (the rectification with its photos),
 and the printable A4 order. The inspectors' pages (groups, inspections, a new order) and the evidence
-downloads are in inspection_views.py."""
+downloads are in inspections.py.
+
+The steps offered on an order are supervision/permissions.py's predicates, the ones the services
+call before they refuse."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,11 +18,11 @@ from django.views.decorators.http import require_POST
 from tasks.page_forms import reselect_hint
 from tasks.services import InvalidTransition
 
-from . import reminders, services
-from .inspection_views import EVIDENCE_ACCEPT, acting_groups, evidence_by_event
-from .models import OrderStatus
-from .notify import may_chase
-from .selectors import order_overdue_q, orders_visible_to
+from .. import permissions, services
+from ..filters import SupervisionOrderFilter
+from ..forms import EVIDENCE_ACCEPT
+from ..models import OrderStatus
+from ..selectors import acting_groups, evidence_by_event, order_overdue_q, orders_visible_to
 
 HOME_ORDERS = 200
 
@@ -45,7 +48,10 @@ def supervision_home(request):
     show = request.GET.get("show", "all")
     if show not in dict(filters):
         show = "all"
-    orders = _orders(user)
+    # Filtered as the API filters them (SupervisionOrderFilter: ?group=, ?unit=, ?status=, ?urgency=,
+    # ?overdue=); a value that does not parse is ignored, not an error page.
+    filtered = SupervisionOrderFilter(request.GET, queryset=_orders(user))
+    orders = filtered.qs
     if show == "mine":
         orders = orders.filter(group__members=user) if not user.is_superuser else orders
     elif show == "unit":
@@ -64,6 +70,7 @@ def supervision_home(request):
             "open_count": open_count,
             "overdue_count": sum(1 for order in orders if order.is_overdue),
             "filters": filters,
+            "filter": filtered,
             "show": show,
             "acting": acting_groups(user).exists(),
             "today": today,
@@ -73,16 +80,15 @@ def supervision_home(request):
 
 
 def _may(user, order) -> dict:
-    """Which steps this user is offered (the services decide again when they are taken)."""
-    member = user.is_superuser or order.group.members.filter(pk=user.pk).exists()
-    addressee = user.unit_id == order.unit_id and user.role in ("unit_official", "office")
+    """Which steps this user is offered (the services ask the same predicates when they are taken)."""
+    verify = permissions.can_verify(user, order)
     return {
-        "acknowledge": addressee and order.status == OrderStatus.ISSUED,
-        "rectify": addressee and order.status == OrderStatus.ACKNOWLEDGED,
-        "verify": member and order.status == OrderStatus.RECTIFIED,
-        "return": member and order.status == OrderStatus.RECTIFIED,
-        # 催办: the office and inspectors (reminders.chase_order checks the scope again).
-        "chase": may_chase(user) and order.status != OrderStatus.CLOSED,
+        "acknowledge": permissions.can_acknowledge(user, order),
+        "rectify": permissions.can_rectify(user, order),
+        "verify": verify,
+        "return": verify,
+        # 催办: the office and inspectors (services.chase_order checks the scope again).
+        "chase": permissions.can_chase_order(user, order),
     }
 
 
@@ -131,7 +137,7 @@ def order_step(request, pk, step):
             order=order, by=request.user, reason=request.POST.get("reason", "")
         ),
     }
-    calls["chase"] = lambda: reminders.chase_order(
+    calls["chase"] = lambda: services.chase_order(
         order=order, by=request.user, note=request.POST.get("note", "")
     )
     if step not in calls:

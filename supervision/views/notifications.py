@@ -5,14 +5,14 @@
 - /office/reminders/, /office/calendar/, /office/endpoints/, /office/deliveries/: the office (of the
   current campaign's region, or of its own region for channels and deliveries) and superusers; anyone
   else gets 403, and a row outside the office's region is a 404. Every write goes through
-  supervision/notify.py or reminders.policy_update; a refusal is shown on the form and changes nothing.
+  supervision.services; a refusal is shown on the form and changes nothing.
 
 Every list is a fixed number of queries whatever its length.
 """
 
 import datetime
 
-from django.contrib import messages
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -27,9 +27,9 @@ from tasks.services import require_office_for
 from tasks.views.common import current_campaign
 from tasks.views.office import office_required
 
-from . import notify, reminders
-from .models import DeliveryState, ReminderPolicy
-from .notify_forms import CalendarDayForm, EndpointForm, ReminderPolicyForm
+from .. import channels, messages, permissions, selectors, services
+from ..forms import CalendarDayForm, EndpointForm, ReminderPolicyForm
+from ..models import DeliveryState, ReminderPolicy
 
 PAGE_SIZE = 50
 
@@ -39,11 +39,11 @@ PAGE_SIZE = 50
 @require_GET
 @login_required
 def notifications(request):
-    page = Paginator(notify.inbox_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.inbox_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     items = [
         {
             "item": item,
-            "title": notify.notification_title(item.notification),
+            "title": messages.title(item.notification),
             "rule": item.notification.get_rule_display(),
             "note": item.notification.note,
         }
@@ -60,16 +60,16 @@ def notifications(request):
 @login_required
 def notification_open(request, pk):
     """Follow an item's link: it is marked read, then off to its task or order."""
-    item = notify.inbox_item_get_for(request.user, pk)
-    notify.inbox_mark_read(item=item)
-    return redirect(notify.notification_path(item.notification))
+    item = selectors.inbox_item_get_for(request.user, pk)
+    services.inbox_mark_read(item=item)
+    return redirect(messages.path_of(item.notification))
 
 
 @require_POST
 @login_required
 def notifications_read_all(request):
-    count = notify.inbox_mark_all_read(person=request.user)
-    messages.success(request, _("已将 %(count)s 条消息标为已读。") % {"count": count})
+    count = services.inbox_mark_all_read(person=request.user)
+    flash.success(request, _("已将 %(count)s 条消息标为已读。") % {"count": count})
     return redirect("notifications")
 
 
@@ -104,11 +104,11 @@ def office_reminders(request):
             raise PermissionDenied(_("没有可用的冬季行动。"))
         if form.is_valid():
             try:
-                reminders.policy_update(campaign=campaign, by=request.user, **form.cleaned_data)
+                services.policy_update(campaign=campaign, by=request.user, **form.cleaned_data)
             except (ValidationError, PermissionDenied) as error:
                 form.add_service_error(error)
             else:
-                messages.success(request, _("提醒规则已保存。"))
+                flash.success(request, _("提醒规则已保存。"))
                 return redirect("office-reminders")
     return _page(
         request,
@@ -129,7 +129,7 @@ def _year(request) -> int:
 
 
 def _calendar_page(request, campaign, year, form, status=200):
-    days = list(notify.calendar_year(year))
+    days = list(services.calendar_year(year))
     context = {
         "campaign": campaign,
         "year": year,
@@ -146,7 +146,7 @@ def _calendar_page(request, campaign, year, form, status=200):
                 "testid": "make-up-days",
             },
         ],
-        "can_edit": campaign is not None or request.user.is_superuser,
+        "can_edit": permissions.may_keep_calendar(request.user, campaign),
         "form": form,
     }
     return _page(request, "supervision/office_calendar.html", context, status=status)
@@ -163,7 +163,7 @@ def office_calendar(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            notify.calendar_day_set(
+            services.calendar_day_set(
                 by=request.user,
                 campaign=campaign,
                 date=data["date"],
@@ -173,7 +173,7 @@ def office_calendar(request):
         except (ValidationError, PermissionDenied) as error:
             form.add_service_error(error)
         else:
-            messages.success(request, _("%(date)s 已设置。") % {"date": data["date"].isoformat()})
+            flash.success(request, _("%(date)s 已设置。") % {"date": data["date"].isoformat()})
             return redirect(f"{reverse('office-calendar')}?year={data['date'].year}")
     return _calendar_page(request, campaign, year, form, status=400)
 
@@ -185,14 +185,14 @@ def office_calendar_remove(request):
     try:
         date = datetime.date.fromisoformat(request.POST.get("date", ""))
     except ValueError:
-        messages.error(request, _("日期格式不正确。"))
+        flash.error(request, _("日期格式不正确。"))
         return redirect("office-calendar")
     try:
-        notify.calendar_day_remove(by=request.user, campaign=campaign, date=date)
+        services.calendar_day_remove(by=request.user, campaign=campaign, date=date)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        flash.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("已删除 %(date)s 的设置。") % {"date": date.isoformat()})
+        flash.success(request, _("已删除 %(date)s 的设置。") % {"date": date.isoformat()})
     return redirect(f"{reverse('office-calendar')}?year={date.year}")
 
 
@@ -201,8 +201,8 @@ def office_calendar_remove(request):
 
 def _endpoints_page(request, form, status=200):
     endpoints = [
-        {"endpoint": endpoint, "address": notify.mask_address(endpoint.channel, endpoint.address)}
-        for endpoint in notify.endpoints_for(request.user)
+        {"endpoint": endpoint, "address": channels.mask_address(endpoint.channel, endpoint.address)}
+        for endpoint in selectors.endpoints_for(request.user)
     ]
     return _page(
         request, "supervision/office_endpoints.html", {"endpoints": endpoints, "form": form}, status=status
@@ -216,11 +216,11 @@ def office_endpoints(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                notify.endpoint_create(by=request.user, **form.service_kwargs())
+                services.endpoint_create(by=request.user, **form.service_kwargs())
             except (ValidationError, PermissionDenied) as error:
                 form.add_service_error(error)
             else:
-                messages.success(request, _("通知渠道已添加。"))
+                flash.success(request, _("通知渠道已添加。"))
                 return redirect("office-endpoints")
         return _endpoints_page(request, form, status=400)
     return _endpoints_page(request, form)
@@ -229,19 +229,19 @@ def office_endpoints(request):
 @require_POST
 @office_required
 def office_endpoint_toggle(request, pk):
-    endpoint = get_object_or_404(notify.endpoints_for(request.user), pk=pk)
+    endpoint = get_object_or_404(selectors.endpoints_for(request.user), pk=pk)
     enabled = not endpoint.enabled
-    notify.endpoint_set_enabled(endpoint=endpoint, by=request.user, enabled=enabled)
-    messages.success(request, _("通知渠道已启用。") if enabled else _("通知渠道已停用。"))
+    services.endpoint_set_enabled(endpoint=endpoint, by=request.user, enabled=enabled)
+    flash.success(request, _("通知渠道已启用。") if enabled else _("通知渠道已停用。"))
     return redirect("office-endpoints")
 
 
 @require_POST
 @office_required
 def office_endpoint_delete(request, pk):
-    endpoint = get_object_or_404(notify.endpoints_for(request.user), pk=pk)
-    notify.endpoint_delete(endpoint=endpoint, by=request.user)
-    messages.success(request, _("通知渠道已删除。"))
+    endpoint = get_object_or_404(selectors.endpoints_for(request.user), pk=pk)
+    services.endpoint_delete(endpoint=endpoint, by=request.user)
+    flash.success(request, _("通知渠道已删除。"))
     return redirect("office-endpoints")
 
 
@@ -257,13 +257,13 @@ def office_deliveries(request):
     state = request.GET.get("state")
     if state not in STATES:
         state = DeliveryState.FAILED
-    deliveries = notify.deliveries_for(request.user).filter(state=state)
+    deliveries = selectors.deliveries_for(request.user).filter(state=state)
     page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         {
             "delivery": delivery,
-            "address": notify.mask_address(delivery.channel, delivery.address),
-            "title": notify.notification_title(delivery.notification),
+            "address": channels.mask_address(delivery.channel, delivery.address),
+            "title": messages.title(delivery.notification),
             "audience": _audience(delivery.notification),
         }
         for delivery in page.object_list
@@ -289,12 +289,12 @@ def _audience(notification) -> str:
 @require_POST
 @office_required
 def office_delivery_retry(request, pk):
-    delivery = get_object_or_404(notify.deliveries_for(request.user), pk=pk)
+    delivery = get_object_or_404(selectors.deliveries_for(request.user), pk=pk)
     if delivery.state != DeliveryState.FAILED:
-        messages.error(request, _("只有发送失败的记录可以重发。"))
+        flash.error(request, _("只有发送失败的记录可以重发。"))
     else:
-        notify.delivery_retry(delivery=delivery, by=request.user)
-        messages.success(request, _("已重新排队发送。"))
+        services.delivery_retry(delivery=delivery, by=request.user)
+        flash.success(request, _("已重新排队发送。"))
     return redirect(f"{reverse('office-deliveries')}?state=failed")
 
 

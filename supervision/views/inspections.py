@@ -1,120 +1,56 @@
 """督查 pages for inspectors: my groups, inspections (record one with photos from a phone, read one, turn
 a finding into a 督办单 in one step), a new 督办单, and the checked downloads of supervision evidence.
 
-Who may do what is decided in the querysets: the groups I may act for are `acting_groups` (the active
-groups I belong to), every choice a form offers lies inside the chosen group's scope (`Scope`), and the
-services check again. A POST for a group I do not belong to is a 403, a row I may not see a 404.
-
-The forms take their choices from one `Scope` (three queries at most), never from a queryset per field,
-so a page costs the same number of queries however many findings, rows or photos it shows.
+Who may do what is decided in the querysets: the groups I may act for are `selectors.acting_groups`
+(the active groups I belong to), every choice a form offers lies inside the chosen group's scope
+(`selectors.Scope`), and the services check again. A POST for a group I do not belong to is a 403, a
+row I may not see a 404. The forms are in supervision/forms.py.
 """
 
-import datetime
-from collections import defaultdict
-from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tasks import evidence
-from tasks.models import Role, Task, TaskStatus, Unit, UnitKind
-from tasks.page_forms import MultipleFileField, MultipleFileInput, reselect_hint
-from tasks.selectors import NOTHING
+from tasks.models import Role, Task, Unit, UnitKind
+from tasks.page_forms import reselect_hint
 from tasks.services import InvalidTransition
 
-from . import services
-from .models import (
-    InspectionKind,
-    OrderStatus,
-    SupervisionAttachment,
-    SupervisionGroup,
-    Urgency,
+from .. import permissions, services
+from ..filters import InspectionFilter
+from ..forms import (
+    MAX_FINDINGS,
+    FindingForm,
+    FindingFormSet,
+    InspectionForm,
+    OrderForm,
+    OrderNewForm,
+    add_service_errors,
+    mark_invalid,
 )
-from .selectors import findings_visible_to, groups_visible_to, inspections_visible_to, orders_visible_to
+from ..models import OrderStatus, SupervisionAttachment, SupervisionGroup
+from ..selectors import (
+    acting_groups,
+    attachments_visible_to,
+    findings_visible_to,
+    groups_visible_to,
+    inspections_visible_to,
+    orders_visible_to,
+    scope_of,
+)
 
-# What a phone offers for evidence: the camera and the gallery, PDFs and Office files.
-EVIDENCE_ACCEPT = "image/*,.pdf,.doc,.docx,.xls,.xlsx"
-FINDING_ROWS = 3  # empty findings rows on a new inspection; "add a row" (htmx) gives more
-MAX_FINDINGS = 50
-DEFAULT_ORDER_DAYS = 7  # a new order's deadline, until the inspector picks one
 INSPECTIONS_PER_PAGE = 50
 
 # ---- Groups and their scopes ----------------------------------------------------------------------
-
-
-def acting_groups(user) -> QuerySet[SupervisionGroup]:
-    """The groups this user may act for (record inspections, issue and close out orders): the active
-    groups they belong to; every active group for a superuser (as services._require_member)."""
-    if not getattr(user, "is_authenticated", False):
-        return SupervisionGroup.objects.none()
-    groups = SupervisionGroup.objects.filter(is_active=True)
-    if not user.is_superuser:
-        groups = groups.filter(members=user)
-    return groups.prefetch_related("scope_units", "scope_special_actions").order_by(
-        "issuing_unit__path", "name"
-    )
-
-
-def _under(paths: list[str], prefix: str = "") -> Q:
-    return reduce(or_, (Q(**{f"{prefix}path__startswith": p}) for p in paths), NOTHING)
-
-
-def _unit_label(unit: Unit) -> str:
-    return unit.full_name or unit.name
-
-
-def _task_label(task: Task) -> str:
-    return f"{task.code} {task.title}"
-
-
-@dataclass
-class Scope:
-    """The units (and tasks) a group's forms may name: everything under its scope units, and for a
-    group limited to special actions only their tasks."""
-
-    group: SupervisionGroup | None
-    units: dict[int, Unit] = field(default_factory=dict)
-    tasks: dict[int, Task] = field(default_factory=dict)
-
-    def unit_choices(self, blank: bool = False) -> list:
-        rows = [(pk, _unit_label(unit)) for pk, unit in self.units.items()]
-        return [("", "---------"), *rows] if blank else rows
-
-    def task_choices(self, blank: bool = False) -> list:
-        rows = [(pk, _task_label(task)) for pk, task in self.tasks.items()]
-        return [("", _("(不涉及具体任务)")), *rows] if blank else rows
-
-
-def scope_of(group: SupervisionGroup | None, *, with_tasks: bool = True) -> Scope:
-    """Two queries (units, tasks) for a group from `acting_groups` (its scope is prefetched)."""
-    if group is None:
-        return Scope(None)
-    paths = [unit.path for unit in group.scope_units.all()]
-    if not paths:
-        return Scope(group)
-    units = Unit.objects.filter(_under(paths)).order_by("path")
-    scope = Scope(group, {unit.pk: unit for unit in units})
-    if with_tasks:
-        tasks = Task.objects.filter(_under(paths, "lead_unit__")).exclude(status=TaskStatus.CANCELLED)
-        limited = [action.pk for action in group.scope_special_actions.all()]
-        if limited:
-            tasks = tasks.filter(special_action__in=limited)
-        scope.tasks = {task.pk: task for task in tasks.only("pk", "code", "title").order_by("code", "pk")}
-    return scope
 
 
 def _pick(groups: list[SupervisionGroup], value) -> SupervisionGroup | None:
@@ -140,199 +76,6 @@ def _dashboard_url(group: SupervisionGroup) -> str:
     if len(scope) == 1 and scope[0].kind == UnitKind.COUNTY:
         url += "?" + urlencode({"county": scope[0].pk})
     return url
-
-
-# ---- Forms ----------------------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%d")
-
-
-def _textarea(rows: int = 3) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": rows, "class": "form-control"})
-
-
-def _checklist() -> forms.CheckboxSelectMultiple:
-    return forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
-
-
-def _select(**attrs) -> forms.Select:
-    return forms.Select(attrs={"class": "form-select", **attrs})
-
-
-def _evidence_field(label, help_text, *, capture: bool) -> MultipleFileField:
-    attrs = {"class": "form-control", "accept": EVIDENCE_ACCEPT}
-    if capture:
-        attrs["capture"] = "environment"  # the phone opens its rear camera
-    return MultipleFileField(
-        label=label, required=False, help_text=help_text, widget=MultipleFileInput(attrs)
-    )
-
-
-EVIDENCE_HELP = gettext_lazy("可多选,最多 10 个,每个不超过 10 MB:图片(JPG、PNG、WebP)、PDF、Word、Excel。")
-
-
-def _check_files(files) -> list:
-    """The same check as the service's, so a bad file shows next to its field with the rest."""
-    try:
-        evidence.validate_uploads(files or [])
-    except ValidationError as exc:
-        raise ValidationError([*exc.messages, reselect_hint()]) from None
-    return files
-
-
-def _add_service_errors(form, exc: ValidationError, *, rename: dict | None = None) -> None:
-    """A service's refusal onto the form: on the field it names where the form has it, else on top."""
-    rename = rename or {}
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for name, errors in exc.error_dict.items():
-        name = rename.get(name, name)
-        messages_ = [message for error in errors for message in error.messages]
-        form.add_error(name if name in form.fields else None, messages_)
-
-
-def _mark_invalid(form) -> None:
-    for name in form.errors:
-        if name in form.fields:
-            widget = form.fields[name].widget
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-            widget.attrs["aria-invalid"] = "true"
-
-
-def _group_select(groups: list[SupervisionGroup], url: str) -> forms.Select:
-    """Choosing another group reloads the scope-bound fields (htmx) with that group's units and tasks."""
-    return _select(
-        **{
-            "hx-get": url,
-            "hx-trigger": "change",
-            "hx-target": "#scope-fields",
-            "hx-select": "#scope-fields",
-            "hx-swap": "outerHTML",
-        }
-    )
-
-
-class InspectionForm(forms.Form):
-    group = forms.TypedChoiceField(label=gettext_lazy("督导检查组"), coerce=int)
-    kind = forms.ChoiceField(label=gettext_lazy("方式"), choices=InspectionKind.choices, widget=_select())
-    date = forms.DateField(label=gettext_lazy("日期"), widget=DateInput())
-    units = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("检查单位"), coerce=int, required=False, widget=_checklist()
-    )
-    tasks = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("检查任务"), coerce=int, required=False, widget=_checklist()
-    )
-    summary = forms.CharField(label=gettext_lazy("情况概述"), widget=_textarea(4))
-
-    def __init__(self, *args, groups, scope: Scope, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.scope = scope
-        self.fields["group"].widget = _group_select(groups, reverse("inspection-new"))
-        self.fields["group"].choices = [(group.pk, group.name) for group in groups]
-        self.fields["units"].choices = scope.unit_choices()
-        self.fields["tasks"].choices = scope.task_choices()
-        self.fields["photos"] = _evidence_field(gettext_lazy("现场照片和材料"), EVIDENCE_HELP, capture=True)
-        self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
-
-    def clean_photos(self):
-        return _check_files(self.cleaned_data.get("photos"))
-
-
-class FindingForm(forms.Form):
-    unit = forms.TypedChoiceField(label=gettext_lazy("涉及单位"), coerce=int, widget=_select())
-    task = forms.TypedChoiceField(
-        label=gettext_lazy("涉及任务"), coerce=int, required=False, empty_value=None, widget=_select()
-    )
-    text = forms.CharField(label=gettext_lazy("发现问题"), widget=_textarea(2))
-
-    def __init__(self, *args, scope: Scope, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = scope.unit_choices(blank=True)
-        self.fields["task"].choices = scope.task_choices(blank=True)
-
-
-FindingFormSet = forms.formset_factory(
-    FindingForm, extra=FINDING_ROWS, max_num=MAX_FINDINGS, validate_max=True, absolute_max=MAX_FINDINGS
-)
-
-
-class OrderForm(forms.Form):
-    """The content of a 督办单. Issued from a finding it names no group, unit or task (the finding's)."""
-
-    problem = forms.CharField(label=gettext_lazy("存在问题"), widget=_textarea(3))
-    requirement = forms.CharField(label=gettext_lazy("督办要求"), widget=_textarea(3))
-    deadline = forms.DateField(label=gettext_lazy("整改时限"), widget=DateInput())
-    urgency = forms.ChoiceField(
-        label=gettext_lazy("督办等级"), choices=Urgency.choices, initial=Urgency.BLUE, widget=_select()
-    )
-    cooperating_units = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("协办单位"),
-        coerce=int,
-        required=False,
-        help_text=gettext_lazy("可不选;按住 Ctrl 或在手机上点选多个。"),
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 4}),
-    )
-
-    def __init__(self, *args, scope: Scope, **kwargs):
-        kwargs.setdefault("initial", {})
-        kwargs["initial"].setdefault(
-            "deadline", timezone.localdate() + datetime.timedelta(DEFAULT_ORDER_DAYS)
-        )
-        super().__init__(*args, **kwargs)
-        self.scope = scope
-        self.fields["cooperating_units"].choices = scope.unit_choices()
-        self.fields["deadline"].widget.attrs["min"] = timezone.localdate().isoformat()
-
-    def order_arguments(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "problem": data["problem"],
-            "requirement": data["requirement"],
-            "deadline": data["deadline"],
-            "urgency": data["urgency"],
-            "cooperating_units": [self.scope.units[pk] for pk in data.get("cooperating_units", [])],
-        }
-
-
-class OrderNewForm(OrderForm):
-    group = forms.TypedChoiceField(label=gettext_lazy("督导检查组"), coerce=int)
-    unit = forms.TypedChoiceField(label=gettext_lazy("承办单位"), coerce=int, widget=_select())
-    tasks = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("相关任务"), coerce=int, required=False, widget=_checklist()
-    )
-
-    field_order = [
-        "group",
-        "unit",
-        "cooperating_units",
-        "tasks",
-        "problem",
-        "requirement",
-        "deadline",
-        "urgency",
-    ]
-
-    def __init__(self, *args, groups, scope: Scope, **kwargs):
-        super().__init__(*args, scope=scope, **kwargs)
-        self.fields["group"].widget = _group_select(groups, reverse("order-new"))
-        self.fields["group"].choices = [(group.pk, group.name) for group in groups]
-        self.fields["unit"].choices = scope.unit_choices(blank=True)
-        self.fields["tasks"].choices = scope.task_choices()
-
-    def order_arguments(self) -> dict:
-        data = self.cleaned_data
-        return {
-            **super().order_arguments(),
-            "group": self.scope.group,
-            "unit": self.scope.units[data["unit"]],
-            "tasks": [self.scope.tasks[pk] for pk in data.get("tasks", [])],
-        }
 
 
 # ---- My groups -------------------------------------------------------------------------------------
@@ -379,9 +122,10 @@ def group_list(request):
 @require_GET
 @login_required
 def inspection_list(request):
-    inspections = inspections_visible_to(request.user).annotate(
-        photo_count=Count("attachments", distinct=True)
-    )
+    """The inspections I may see, filtered as the API filters them (InspectionFilter: ?group=, ?kind=,
+    ?date_after=, ?date_before=); a value that does not parse is ignored, not an error page."""
+    filtered = InspectionFilter(request.GET, queryset=inspections_visible_to(request.user))
+    inspections = filtered.qs.annotate(photo_count=Count("attachments", distinct=True))
     page = Paginator(inspections, INSPECTIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -389,6 +133,7 @@ def inspection_list(request):
         {
             "page": page,
             "inspections": page.object_list,
+            "filter": filtered,
             "acting": acting_groups(request.user).exists(),
             "nav_section": "supervision",
         },
@@ -435,13 +180,13 @@ def inspection_new(request):
                     photos=data.get("photos") or [],
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc, rename={"findings": None})
+                add_service_errors(form, exc, rename={"findings": None})
             else:
                 messages.success(request, _("督查记录已保存。"))
                 return redirect("inspection-detail", pk=inspection.pk)
         if request.FILES and "photos" not in form.errors:
             form.add_error("photos", reselect_hint())  # files never survive a failed submission
-        _mark_invalid(form)
+        mark_invalid(form)
     else:
         group = _pick(groups, request.GET.get("group")) or groups[0]
         scope = scope_of(group)
@@ -551,11 +296,11 @@ def finding_issue_order(request, pk):
             messages.error(request, " ".join(exc.messages))
             return redirect("inspection-detail", pk=finding.inspection_id)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("已下发督办单 %(number)s。") % {"number": order.number})
             return redirect("order-detail", pk=order.pk)
-    _mark_invalid(form)
+    mark_invalid(form)
     inspection = get_object_or_404(inspections_visible_to(request.user), pk=finding.inspection_id)
     context = _inspection_context(request, inspection, group, bound={finding.pk: form})
     return render(request, "supervision/inspection_detail.html", context)
@@ -568,9 +313,7 @@ def _group_for_unit(groups: list[SupervisionGroup], unit_id) -> SupervisionGroup
     unit = Unit.objects.filter(pk=unit_id).only("path").first() if unit_id else None
     if unit is None:
         return None
-    return next(
-        (g for g in groups if any(unit.path.startswith(scope.path) for scope in g.scope_units.all())), None
-    )
+    return next((g for g in groups if permissions.in_group_scope(g, unit)), None)
 
 
 def _int(value):
@@ -593,11 +336,11 @@ def order_new(request):
             try:
                 order = services.order_issue(by=request.user, **form.order_arguments())
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("已下发督办单 %(number)s。") % {"number": order.number})
                 return redirect("order-detail", pk=order.pk)
-        _mark_invalid(form)
+        mark_invalid(form)
     else:
         unit_id, task_id = _int(request.GET.get("unit")), _int(request.GET.get("task"))
         if unit_id is None and task_id is not None:
@@ -616,22 +359,6 @@ def order_new(request):
 
 
 # ---- Evidence downloads -----------------------------------------------------------------------------
-
-
-def attachments_visible_to(user) -> QuerySet[SupervisionAttachment]:
-    """Evidence is visible with its inspection, or with its order."""
-    return SupervisionAttachment.objects.filter(
-        Q(inspection__in=inspections_visible_to(user).values("pk"))
-        | Q(order__in=orders_visible_to(user).values("pk"))
-    )
-
-
-def evidence_by_event(order) -> dict[int | None, list]:
-    """An order's evidence, by the event (rectification) it came with."""
-    grouped = defaultdict(list)
-    for attachment in SupervisionAttachment.objects.filter(order=order):
-        grouped[attachment.order_event_id].append(attachment)
-    return grouped
 
 
 def _serve(request, pk, which: str):

@@ -11,6 +11,9 @@
 A yellow card answers for the items that were overdue when it was proposed (`overdue_before`): once it
 is dismissed or lifted, the unit is proposed again only when a further item passes the threshold, not
 every morning for the same items.
+
+The reads of cards (visible ones, those in force, the counts for the rankings) are in
+supervision/selectors.py.
 """
 
 import datetime
@@ -18,28 +21,23 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    IntegerField,
     Max,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks.models import RUNNING_STATUSES, Person, Task, Unit
-from tasks.selectors import access_for
 from tasks.services import InvalidTransition, require_office_for, require_text
 
-from .models import OPEN_CARD_STATUSES, Card, CardKind, CardStatus, OrderStatus, SupervisionOrder
+from ..models import OPEN_CARD_STATUSES, Card, CardKind, CardStatus, OrderStatus, SupervisionOrder
 
 # ---- Thresholds ----------------------------------------------------------------------------------------
 
@@ -189,54 +187,3 @@ def card_lift(*, card: Card, by: Person, reason: str) -> Card:
     card.lift_reason = require_text(reason, "reason", _("理由"))
     card.save(update_fields=["status", "lifted_by", "lifted_at", "lift_reason"])
     return card
-
-
-# ---- Reads ----------------------------------------------------------------------------------------------
-
-
-def cards_visible_to(user) -> QuerySet[Card]:
-    """Cards are visible with their unit (the unit's page, the rankings)."""
-    return Card.objects.filter(access_for(user).unit_q("unit__")).select_related(
-        "unit", "decided_by__unit", "lifted_by__unit", "escalated_from"
-    )
-
-
-def cards_in_force(units: QuerySet[Unit]) -> QuerySet[Card]:
-    """The issued cards standing against `units` (for the unit's page)."""
-    return Card.objects.filter(unit__in=units, status=CardStatus.ISSUED).select_related("unit")
-
-
-def with_card_counts(units: QuerySet[Unit]) -> QuerySet[Unit]:
-    """Annotate `yellow_cards` and `red_cards` in force, for the rankings (aggregated in the database)."""
-    in_force = Q(cards__status=CardStatus.ISSUED)
-    return units.annotate(
-        yellow_cards=Count("cards", filter=in_force & Q(cards__kind=CardKind.YELLOW), distinct=True),
-        red_cards=Count("cards", filter=in_force & Q(cards__kind=CardKind.RED), distinct=True),
-    )
-
-
-def cards_in_force_by_unit(unit_ids) -> dict[int, list[str]]:
-    """{unit id: kinds of its issued cards, yellow before red} for the rankings (one query, none for no
-    units). Only issued cards: a proposal is the office's to decide, not a mark on the unit yet."""
-    unit_ids = list(unit_ids)
-    if not unit_ids:
-        return {}
-    found: dict[int, set[str]] = {}
-    issued = Card.objects.filter(unit__in=unit_ids, status=CardStatus.ISSUED).order_by()
-    for unit, kind in issued.values_list("unit", "kind"):
-        found.setdefault(unit, set()).add(kind)
-    return {unit: [kind for kind in CardKind.values if kind in kinds] for unit, kinds in found.items()}
-
-
-# What needs the office first: proposals, then the cards standing, then the history.
-STATUS_ORDER = Case(
-    When(status=CardStatus.PROPOSED, then=Value(0)),
-    When(status=CardStatus.ISSUED, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
-
-
-def cards_proposed_first(cards: QuerySet[Card]) -> QuerySet[Card]:
-    """Proposals first, then the cards in force, then those dismissed or lifted; newest first within."""
-    return cards.annotate(status_order=STATUS_ORDER).order_by("status_order", "-proposed_on", "-id")

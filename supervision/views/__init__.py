@@ -1,0 +1,24 @@
+"""督查 pages, one module per area:
+
+- orders: the 督查 home (the orders a user may see), one order with its steps, the printable order;
+- inspections: my groups, inspections (record, read, turn a finding into an order), a new order, and
+  the checked downloads of supervision evidence;
+- notifications: the inbox (the bell) and the office's reminder settings;
+- units: a unit's page and the red and yellow cards page, with the office's card decisions;
+- dashboard: the 驾驶舱;
+- chasing: the task page's 催办 step (the seam with tasks/views/task_page.py).
+
+Views are thin: they validate with supervision/forms.py, read through supervision/selectors.py, ask
+supervision/permissions.py which steps to offer, and write through supervision.services.
+"""
+
+from . import chasing, dashboard, inspections, notifications, orders, units
+
+urlpatterns = [
+    *orders.urlpatterns,
+    *inspections.urlpatterns,
+    *dashboard.urlpatterns,
+    *units.urlpatterns,
+    *notifications.urlpatterns,
+    *chasing.urlpatterns,
+]
