@@ -45,7 +45,7 @@ def test_the_bell_is_one_query(world, rf):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tasks.context_processors import Inbox
+    from supervision.context_processors import Inbox
 
     chase(world, world.task(), 3)
     inbox = Inbox(world.wanan_official)
