@@ -71,25 +71,22 @@ class Access:
 
     def unit_q(self, prefix: str = "") -> Q:
         """Units in my subtrees, and the units above them (a county's official sees its city)."""
-        if self.everything:
-            return Q()
-        roots = self.roots()
-        if not roots:
-            return NOTHING
-        above = {int(part) for root in roots for part in root.strip("/").split("/")}
-        below = reduce(or_, (Q(**{f"{prefix}path__startswith": root}) for root in roots))
-        return below | Q(**{f"{prefix}pk__in": above})
+        return self._tree_q(f"{prefix}path__startswith", f"{prefix}pk__in")
 
     def campaign_q(self, prefix: str = "") -> Q:
         """A campaign is visible when its owner is in one of my roots, or above one (a city's campaign)."""
+        return self._tree_q(f"{prefix}owner__path__startswith", f"{prefix}owner__in")
+
+    def _tree_q(self, path_startswith: str, unit_in: str) -> Q:
+        """A unit (at the lookups given) in one of my subtrees, or above one."""
         if self.everything:
             return Q()
         roots = self.roots()
         if not roots:
             return NOTHING
         above = {int(part) for root in roots for part in root.strip("/").split("/")}
-        below = reduce(or_, (Q(**{f"{prefix}owner__path__startswith": root}) for root in roots))
-        return below | Q(**{f"{prefix}owner__in": above})
+        below = reduce(or_, (Q(**{path_startswith: root}) for root in roots))
+        return below | Q(**{unit_in: above})
 
 
 def home_region(unit: Unit) -> Unit | None:

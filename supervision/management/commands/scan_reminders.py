@@ -4,27 +4,20 @@ For operators and tests: the same scan the beat schedule runs at REMINDER_SEND_T
 pending delivery sent in this process (no broker needed). Running it twice sends nothing twice.
 """
 
-import datetime
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from supervision import outbox, reminders
+from supervision.management.dates import add_date_argument
 
 
 class Command(BaseCommand):
     help = "Scan for due-soon and overdue work and send the reminders now (idempotent per day)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="the day to scan for, YYYY-MM-DD (default: today, Asia/Shanghai)")
+        add_date_argument(parser, "the day to scan for")
 
     def handle(self, *args, **options):
-        day = None
-        if options["date"]:
-            try:
-                day = datetime.date.fromisoformat(options["date"])
-            except ValueError:
-                raise CommandError(f"--date {options['date']!r} is not a date (YYYY-MM-DD)") from None
-        result = reminders.scan(day, publish=False)
+        result = reminders.scan(options["date"], publish=False)
         if not result["working_day"]:
             self.stdout.write(f"{result['day']}: not a working day, nothing sent")
             return

@@ -3,10 +3,9 @@
 Running it again in the same week replaces that week's snapshots (see supervision/snapshots.py).
 """
 
-import datetime
+from django.core.management.base import BaseCommand
 
-from django.core.management.base import BaseCommand, CommandError
-
+from supervision.management.dates import add_date_argument
 from supervision.snapshots import snapshot_rankings
 
 
@@ -17,16 +16,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="take the snapshot as of this day (YYYY-MM-DD) instead of today")
+        add_date_argument(parser, "take the snapshot as of this day")
 
     def handle(self, *args, date=None, **options):
-        today = None
-        if date:
-            try:
-                today = datetime.date.fromisoformat(date)
-            except ValueError:
-                raise CommandError(f"--date must be YYYY-MM-DD, not {date!r}") from None
-        taken = snapshot_rankings(today=today)
+        taken = snapshot_rankings(today=date)
         self.stdout.write(
             f"Week of {taken.week.isoformat()}: {taken.snapshots} snapshot(s), {taken.rows} row(s)."
         )
