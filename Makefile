@@ -46,12 +46,16 @@ run: install
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# -n auto first, so that an -n in PYTEST_ARGS (-n0: one process, e.g. for a debugger) wins.
+# -n auto first, so that an -n in PYTEST_ARGS (-n0: one process, e.g. for a debugger) wins. worksteal: a
+# process that runs out of tests takes some from another; the slowest tests (live_server, a Celery
+# worker) come last, since pytest-django runs the transactional ones after the others.
+XDIST := -n auto --dist worksteal
+
 test: install
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install
-	$(BIN)/python -m pytest -n auto -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
