@@ -81,7 +81,8 @@ def pytest_configure(config):
 
 # ---- Slow tests -------------------------------------------------------------------------------------
 # `make test-fast` runs -m "not slow". Whole modules mark themselves (pytestmark: schemathesis, the
-# Celery worker, scale, load_demo); a test that drives Chromium is slow wherever its file lives.
+# Celery worker, scale, load_demo), single tests that build a large campaign carry @pytest.mark.slow,
+# and a test that drives Chromium is slow wherever its file lives.
 
 SLOW_FIXTURES = {"browser"}
 

@@ -794,6 +794,7 @@ def test_list_has_a_count_and_50_rows_per_page_by_default(world, client_for):
     assert response.data["next"] is not None
 
 
+@pytest.mark.slow  # 501 tasks through the services: ~10 s
 def test_page_size_is_capped_at_500(world, client_for):
     for n in range(501):
         world.task(title=f"任务{n}")
