@@ -4,7 +4,7 @@
 #   make test        set up and run the whole suite (SQLite unless DATABASE_URL is set), in parallel:
 #                    pytest-xdist -n auto, one process per core, each with its own test database
 #   make test-fast   the same without the tests marked slow (-m "not slow": schemathesis, browser,
-#                    the Celery worker end to end, scale, load_demo)
+#                    the Celery worker end to end, scale, load_demo, large-campaign query counts)
 #   Both pass PYTEST_ARGS on: PYTEST_ARGS="-n0 tests/api" runs part of the suite in one process.
 # With DATABASE_URL and REDIS_URL set, both use PostgreSQL and Redis.
 
