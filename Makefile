@@ -1,7 +1,11 @@
 # WinterAction: two commands on a fresh machine with only Python.
 #   make run    set up, migrate, load the demo county if the database is empty, serve on 127.0.0.1:$(PORT)
 #               with a Celery worker and its beat beside it (reminders)
-#   make test   set up and run the whole suite (SQLite unless DATABASE_URL is set)
+#   make test        set up and run the whole suite (SQLite unless DATABASE_URL is set), in parallel:
+#                    pytest-xdist -n auto, one process per core, each with its own test database
+#   make test-fast   the same without the tests marked slow (-m "not slow": schemathesis, browser,
+#                    the Celery worker end to end, scale, load_demo, large-campaign query counts)
+#   Both pass PYTEST_ARGS on: PYTEST_ARGS="-n0 tests/api" runs part of the suite in one process.
 # With DATABASE_URL and REDIS_URL set, both use PostgreSQL and Redis.
 
 PYTHON ?= python3
@@ -11,7 +15,7 @@ PORT   ?= 8000
 # A local run and the test suite run with DEBUG on (a generated SECRET_KEY is kept in var/).
 export DEBUG ?= 1
 
-.PHONY: run test install lint check messages screenshots clean
+.PHONY: run test test-fast install lint check messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +46,16 @@ run: install
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# -n auto first, so that an -n in PYTEST_ARGS (-n0: one process, e.g. for a debugger) wins. worksteal: a
+# process that runs out of tests takes some from another; the slowest tests (live_server, a Celery
+# worker) come last, since pytest-django runs the transactional ones after the others.
+XDIST := -n auto --dist worksteal
+
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+test-fast: install
+	$(BIN)/python -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -50,6 +50,49 @@ def pytest_sessionstart(session):
         pytest.exit("REQUIRE_REAL_SERVICES=1 needs REDIS_URL=redis://…", returncode=3)
 
 
+# ---- Parallel runs (pytest-xdist) -------------------------------------------------------------------
+# `make test` runs the suite in one process per core (-n auto). pytest-django gives each process its own
+# test database (test_<name>_gw0, test_<name>_gw1 …); tmp_path, live_server's port and the ports of the
+# end-to-end harness are already each process's own. What is left to share is the Redis broker.
+
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def broker_key_prefix() -> str:
+    """The prefix of every Redis key the Celery broker of this test process uses (and of the Celery
+    worker a test starts): one per xdist worker, so a worker started by one process never takes a job
+    published by another, and emptying one process's queue leaves the others' alone."""
+    return f"wa-test-{XDIST_WORKER}:" if XDIST_WORKER else ""
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    from django.conf import settings
+
+    prefix = broker_key_prefix()
+    if not (prefix and settings.REDIS_URL):
+        return
+    from winteraction.celery import app
+
+    options = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS, "global_keyprefix": prefix}
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = options
+    app.conf.broker_transport_options = options
+
+
+# ---- Slow tests -------------------------------------------------------------------------------------
+# `make test-fast` runs -m "not slow". Whole modules mark themselves (pytestmark: schemathesis, the
+# Celery worker, scale, load_demo), single tests that build a large campaign carry @pytest.mark.slow,
+# and a test that drives Chromium is slow wherever its file lives.
+
+SLOW_FIXTURES = {"browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Each test makes several users; the production hasher would spend most of the suite's time.

@@ -3,14 +3,17 @@
 import re
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def schema(django_db_blocker):
-    with django_db_blocker.unblock():
+    # Module-scoped, so it runs before the autouse `_own_cache`: a cache of its own keeps the schema
+    # view's throttle counters out of the Redis that parallel test processes (and later runs) share.
+    scratch = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": __name__}}
+    with django_db_blocker.unblock(), override_settings(CACHES=scratch):
         response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     return response.json()

@@ -43,6 +43,8 @@ from tests.reminders.e2e_support import database_url, wait_for
 
 COUNTIES, TASKS_PER_COUNTY = 2, 300
 
+pytestmark = pytest.mark.slow  # each test generates a small province (make test-fast skips them)
+
 
 def generate(*extra: str, seed: int = 1) -> str:
     err = io.StringIO()

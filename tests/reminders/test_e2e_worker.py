@@ -27,7 +27,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import need
+from conftest import broker_key_prefix, need
 from supervision import jobs, messages, reminders, workdays
 from supervision.models import (
     Channel,
@@ -62,7 +62,7 @@ WORKER_ENV = {
     "EMAIL_TIMEOUT": "5",
 }
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 
 # ---- The harness ------------------------------------------------------------------------------------
@@ -70,13 +70,19 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 def _purge(broker_url: str) -> None:
     """Empty the default queue and forget unacknowledged messages left by another run (a killed worker's
-    message would otherwise come back in the middle of this test)."""
+    message would otherwise come back in the middle of this test). Only this test process's keys: under
+    xdist each process's broker keys carry its own prefix."""
     import redis
 
+    prefix = broker_key_prefix()
     client = redis.Redis.from_url(broker_url, socket_timeout=5)
     try:
-        keys = [key for key in client.scan_iter("celery*") if not key.startswith(b"celery-task-meta")]
-        client.delete(*keys, "unacked", "unacked_index", "unacked_mutex")
+        keys = [
+            key
+            for key in client.scan_iter(f"{prefix}celery*")
+            if not key.startswith(f"{prefix}celery-task-meta".encode())
+        ]
+        client.delete(*keys, *(f"{prefix}{name}" for name in ("unacked", "unacked_index", "unacked_mutex")))
     finally:
         client.close()
 
@@ -122,6 +128,7 @@ class Harness:
             "SITE_URL": SITE_URL,
             "WA_TEST_WEBHOOK_TEST_HOSTS": self.receiver.host,
             "WA_TEST_BEAT_SCHEDULE_FILENAME": str(self.tmp_path / "celerybeat-schedule"),
+            "WA_TEST_BROKER_KEY_PREFIX": broker_key_prefix(),
             **{name: str(value) for name, value in env.items()},
         }
         environment.pop("CELERY_EMBEDDED", None)

@@ -664,6 +664,7 @@ def test_the_scan_runs_a_fixed_number_of_queries_whatever_the_size(
     assert result["notifications"] > size
 
 
+@pytest.mark.slow  # ten thousand tasks: seconds
 def test_a_ten_thousand_task_campaign_takes_the_same_number_of_queries(w, travel, django_assert_num_queries):
     busy_day(w)
     bulk_tasks(w, 10_000, d(9, 10))

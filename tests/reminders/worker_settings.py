@@ -9,10 +9,13 @@ test may change, from variables prefixed WA_TEST_:
   environment, so a deployment cannot open its allowlist this way.
 - WA_TEST_BEAT_SCHEDULE_FILENAME: the embedded beat's state file, so a test never shares
   var/celerybeat-schedule with a local `make run`.
+- WA_TEST_BROKER_KEY_PREFIX: the prefix of the broker's Redis keys, the same as the test process's
+  (conftest.broker_key_prefix: one per xdist worker, so parallel tests never take each other's jobs).
 """
 
 import os
 
+from winteraction import settings as _project
 from winteraction.settings import *  # noqa: F403
 from winteraction.settings import CELERY_BEAT_SCHEDULE
 
@@ -22,6 +25,12 @@ WEBHOOK_TEST_HOSTS = [
 
 if os.environ.get("WA_TEST_BEAT_SCHEDULE_FILENAME"):
     CELERY_BEAT_SCHEDULE_FILENAME = os.environ["WA_TEST_BEAT_SCHEDULE_FILENAME"]
+
+if os.environ.get("WA_TEST_BROKER_KEY_PREFIX"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **getattr(_project, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+        "global_keyprefix": os.environ["WA_TEST_BROKER_KEY_PREFIX"],
+    }
 
 # Only the sweeper runs on a schedule: the daily scan (at REMINDER_SEND_TIME), the card proposals and
 # the ranking snapshots must not fire in the middle of a test that happens to run at that minute.

@@ -706,6 +706,7 @@ def grow(w, n, first):
         )
 
 
+@pytest.mark.slow  # a large campaign: seconds apiece
 @pytest.mark.parametrize("endpoint", ["summary", "ranking", "heatmap"])
 def test_endpoint_runs_as_many_queries_for_a_large_campaign_as_for_a_small_one(world, api, endpoint):
     client = api(world.office)

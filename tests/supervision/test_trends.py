@@ -647,6 +647,7 @@ def counted(function, *args, **kwargs):
     return len(captured.captured_queries)
 
 
+@pytest.mark.slow  # a large campaign: seconds apiece
 @pytest.mark.parametrize(
     ("function", "queries"),
     [
@@ -756,6 +757,7 @@ def test_another_countys_campaign_is_refused_like_a_missing_one(world, played, a
     assert outside.json() == missing.json()
 
 
+@pytest.mark.slow  # a large campaign: seconds apiece
 @pytest.mark.parametrize(("endpoint", "figures_queries"), [("trends", 4), ("overdue", 2)])
 def test_endpoint_runs_as_many_queries_for_a_large_campaign_as_for_a_small_one(
     world, time_machine, api, endpoint, figures_queries

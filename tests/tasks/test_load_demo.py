@@ -34,7 +34,8 @@ from tasks.models import (
 )
 from tasks.selectors import tasks_for_my_unit
 
-pytestmark = pytest.mark.django_db
+# Each test builds the whole demo county: seconds apiece (make test-fast skips them).
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture
