@@ -1,5 +1,5 @@
 """Background jobs (Celery tasks; "task" is the domain's word, so they are jobs here). Thin: each calls
-a service. The beat schedule is in winteraction/celery.py.
+a service. The beat schedule is CELERY_BEAT_SCHEDULE in winteraction/settings.py.
 
 Every job runs with acks_late and reject_on_worker_lost (settings): a worker killed mid-job leaves
 its message to be delivered again, and the jobs are idempotent (unique keys, row locks), so running

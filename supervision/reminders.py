@@ -1,6 +1,6 @@
 """Who is reminded of what, and when (催办提醒): the daily scan and the hand chase.
 
-The scan runs once a working day at REMINDER_SEND_TIME (the beat schedule in winteraction/celery.py;
+The scan runs once a working day at REMINDER_SEND_TIME (CELERY_BEAT_SCHEDULE in winteraction/settings.py;
 `manage.py scan_reminders` for operators and tests). Each rule is ONE `INSERT … SELECT … ON CONFLICT
 DO NOTHING` into Notification, whatever the number of tasks: the rows come from a queryset, and the
 unique `key` (rule, subject, audience, deadline, step) makes a second scan, two scans at once (on
