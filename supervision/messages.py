@@ -163,6 +163,9 @@ def title(n: Notification, *, count: int | None = None) -> str:
                 "title": task.title,
                 "days": (day - EPOCH).days - n.step,
             }
+        handoff = _task_handoff_title(n, task)
+        if handoff is not None:
+            return handoff
         return _("【催办】%(title)s") % {"title": task.title}
     if n.order_id is not None:
         order = n.order
@@ -176,6 +179,9 @@ def title(n: Notification, *, count: int | None = None) -> str:
                 "number": order.number,
                 "days": _days(day, order.deadline),
             }
+        handoff = _order_handoff_title(n, order)
+        if handoff is not None:
+            return handoff
         return _("【催办】督办单 %(number)s") % {"number": order.number}
     if count is None:
         return _("【督导组逾期日报】%(group)s %(date)s") % {"group": n.group.name, "date": day.isoformat()}
@@ -184,6 +190,37 @@ def title(n: Notification, *, count: int | None = None) -> str:
         "date": day.isoformat(),
         "count": count,
     }
+
+
+def _task_handoff_title(n: Notification, task) -> str | None:
+    """Handoffs about a task (supervision/handoffs.py); None for the rules above and the chase."""
+    values = {"title": task.title, "deadline": task.deadline.isoformat()}
+    if n.rule == ReminderRule.TASK_ASSIGNED:
+        if n.step == 1:  # a cooperating unit (handoffs.COOPERATING)
+            return _("【配合任务】%(title)s,完成时限 %(deadline)s") % values
+        return _("【任务交办】%(title)s,完成时限 %(deadline)s") % values
+    if n.rule == ReminderRule.TASK_RETURNED:
+        return _("【销号申请退回】%(title)s") % values
+    if n.rule == ReminderRule.EXTENSION_APPROVED:
+        return _("【延期已批准】%(title)s,新的完成时限 %(deadline)s") % values
+    if n.rule == ReminderRule.EXTENSION_REJECTED:
+        return _("【延期未批准】%(title)s,完成时限仍为 %(deadline)s") % values
+    if n.rule == ReminderRule.INSTRUCTION:
+        return _("【领导批示】%(title)s") % values
+    return None
+
+
+def _order_handoff_title(n: Notification, order) -> str | None:
+    values = {"number": order.number, "deadline": order.deadline.isoformat()}
+    if n.rule == ReminderRule.ORDER_ISSUED:
+        if n.step == 1:
+            return _("【督办单·协办】%(number)s,整改时限 %(deadline)s") % values
+        return _("【督办单】%(number)s,整改时限 %(deadline)s") % values
+    if n.rule == ReminderRule.ORDER_RETURNED:
+        return _("【整改退回】%(number)s 请重新整改") % values
+    if n.rule == ReminderRule.ORDER_RECTIFIED:
+        return _("【整改待验收】%(number)s 已反馈整改情况") % values
+    return None
 
 
 def path_of(n: Notification) -> str:
@@ -202,10 +239,22 @@ def render(notification: Notification) -> Message:
 
 
 def _note_line(n: Notification) -> list[str]:
-    """A chase by hand carries its note (催办意见)."""
-    if n.rule == ReminderRule.CHASE and n.note:
-        return [_("催办意见:%(note)s") % {"note": n.note}]
-    return []
+    """A chase by hand carries its note (催办意见), a handoff what its actor wrote."""
+    if not n.note:
+        return []
+    labels = {
+        ReminderRule.CHASE: _("催办意见:%(note)s"),
+        ReminderRule.TASK_ASSIGNED: _("交办说明:%(note)s"),
+        ReminderRule.TASK_RETURNED: _("退回理由:%(note)s"),
+        ReminderRule.EXTENSION_APPROVED: _("审批意见:%(note)s"),
+        ReminderRule.EXTENSION_REJECTED: _("驳回理由:%(note)s"),
+        ReminderRule.INSTRUCTION: _("批示内容:%(note)s"),
+        ReminderRule.ORDER_ISSUED: _("整改要求:%(note)s"),
+        ReminderRule.ORDER_RETURNED: _("退回理由:%(note)s"),
+        ReminderRule.ORDER_RECTIFIED: _("整改情况:%(note)s"),
+    }
+    label = labels.get(n.rule)
+    return [label % {"note": n.note}] if label else []
 
 
 def _render(n: Notification) -> Message:

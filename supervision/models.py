@@ -467,6 +467,15 @@ class ReminderRule(models.TextChoices):
     ORDER_DUE = "order_due", _("督办单临期")
     ORDER_OVERDUE = "order_overdue", _("督办单逾期")
     CHASE = "chase", _("人工催办")
+    # Handoffs (supervision/handoffs.py): work passing to someone, told at once, not by the scan.
+    TASK_ASSIGNED = "task_assigned", _("任务交办")
+    TASK_RETURNED = "task_returned", _("销号申请退回")
+    EXTENSION_APPROVED = "extension_approved", _("延期已批准")
+    EXTENSION_REJECTED = "extension_rejected", _("延期未批准")
+    INSTRUCTION = "instruction", _("领导批示")
+    ORDER_ISSUED = "order_issued", _("督办单下发")
+    ORDER_RETURNED = "order_returned", _("整改退回")
+    ORDER_RECTIFIED = "order_rectified", _("整改待验收")
 
 
 class ReminderPolicy(models.Model):

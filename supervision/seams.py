@@ -3,7 +3,7 @@ SupervisionConfig.ready(): tasks never imports supervision."""
 
 from tasks import seams as tasks_seams
 
-from . import permissions
+from . import handoffs, permissions
 from .models import SupervisionGroup
 from .selectors import orders_addressed_to
 from .views.chasing import CHASE
@@ -41,6 +41,8 @@ def register() -> None:
         return
     tasks_seams.access_scopes.append(tasks_seams.ScopeSource(sql=group_scope_sql))
     tasks_seams.workspace_panels.append(orders_panel)
+    # Handoffs in tasks/services.py reach the inboxes and the outbox at once (supervision/handoffs.py).
+    tasks_seams.handoff_listeners.append(handoffs.on_task_handoff)
     # The 催办 step on the task page: its form posts to supervision.views.chasing.task_chase.
     tasks_seams.task_page_actions[CHASE] = tasks_seams.PageAction(
         name=CHASE,

@@ -12,6 +12,9 @@ in its AppConfig.ready():
   `template` and the panel's context, or None to show nothing; the page includes each template.
 - `task_page_actions`: steps the task page offers beside its own (supervision: 催办), by name
   (`PageAction`).
+- `handoff_listeners`: told of every handoff in tasks/services.py (a task assigned or reassigned, a
+  close-out returned, an extension decided, a 批示), inside the service's transaction (`Handoff`).
+  Supervision's listener puts it in the inboxes and the outbox of the people now holding the work.
 """
 
 from collections.abc import Callable
@@ -44,6 +47,31 @@ class PageAction:
     can: Callable
 
 
+@dataclass(frozen=True)
+class Handoff:
+    """Work passing from one side to another, as tasks/services.py records it. A listener runs inside
+    the service's transaction: what it writes commits or rolls back with the change.
+
+    - `kind`: what happened: "task_assigned", "task_returned", "extension_approved",
+      "extension_rejected" or "instruction";
+    - `task` and `event`: the task and the TaskEvent on its timeline that records the step. The event's
+      id makes the handoff's identity: the same event told twice is told once;
+    - `units`: the units now holding the work (the lead unit, the requesting unit); `cooperating`:
+      units taking part as 配合单位; `people`: persons told by name (a new responsible leader);
+    - `note`: what the actor wrote (the reason, the 批示); `by`: who acted.
+    """
+
+    kind: str
+    task: object
+    event: object
+    units: tuple[int, ...] = ()
+    cooperating: tuple[int, ...] = ()
+    people: tuple[int, ...] = ()
+    note: str = ""
+    by: object = None
+
+
 access_scopes: list[ScopeSource] = []
 workspace_panels: list[Callable[..., dict | None]] = []
 task_page_actions: dict[str, PageAction] = {}
+handoff_listeners: list[Callable[[Handoff], None]] = []

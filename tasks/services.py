@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import evidence, permissions
+from . import evidence, permissions, seams
 from .models import (
     OPEN_STATUSES,
     REGION_KINDS,
@@ -105,6 +105,33 @@ def _record(
     return TaskEvent.objects.create(
         task=task, kind=kind, actor=by, before=before or {}, after=after or {}, note=note
     )
+
+
+def _hand_off(
+    kind: str,
+    task: Task,
+    event: TaskEvent,
+    *,
+    units: Iterable[int | None] = (),
+    cooperating: Iterable[int] = (),
+    people: Iterable[int | None] = (),
+    note: str = "",
+    by: Person | None = None,
+) -> None:
+    """Work passed to someone: the listeners (tasks/seams.py; supervision tells the people at once)
+    run inside this transaction, so a change that rolls back tells nobody."""
+    handoff = seams.Handoff(
+        kind=kind,
+        task=task,
+        event=event,
+        units=tuple(pk for pk in dict.fromkeys(units) if pk is not None),
+        cooperating=tuple(dict.fromkeys(cooperating)),
+        people=tuple(pk for pk in dict.fromkeys(people) if pk is not None),
+        note=note,
+        by=by,
+    )
+    for listener in seams.handoff_listeners:
+        listener(handoff)
 
 
 def _snapshot(task: Task, *fields: str) -> dict:
@@ -373,7 +400,7 @@ def task_create(
     task.full_clean()
     task.save()
     _set_cooperating(task, cooperating)
-    _record(
+    event = _record(
         task,
         EventKind.CREATED,
         by,
@@ -382,6 +409,15 @@ def task_create(
             "cooperating_unit_ids": [unit.pk for unit in cooperating],
             "responsible_leader_id": task.responsible_leader_id,
         },
+    )
+    _hand_off(
+        "task_assigned",
+        task,
+        event,
+        units=[task.lead_unit_id],
+        cooperating=[unit.pk for unit in cooperating],
+        people=[task.responsible_leader_id],
+        by=by,
     )
     return task
 
@@ -461,7 +497,21 @@ def task_assign(
         "responsible_leader_id": task.responsible_leader_id,
     }
     if after != before:
-        _record(task, EventKind.ASSIGNED, by, before=before, after=after, note=note)
+        event = _record(task, EventKind.ASSIGNED, by, before=before, after=after, note=note)
+        # Told: the units and the leader who take the task up now; a unit already in its role is not.
+        lead_changed = after["lead_unit_id"] != before["lead_unit_id"]
+        new_cooperating = set(after["cooperating_unit_ids"]) - set(before["cooperating_unit_ids"])
+        leader_changed = after["responsible_leader_id"] != before["responsible_leader_id"]
+        _hand_off(
+            "task_assigned",
+            task,
+            event,
+            units=[task.lead_unit_id] if lead_changed else [],
+            cooperating=sorted(new_cooperating),
+            people=[task.responsible_leader_id] if leader_changed else [],
+            note=note,
+            by=by,
+        )
     return task
 
 
@@ -682,9 +732,10 @@ def task_return(*, task: Task, by: Person, reason: str) -> Task:
     task.status = TaskStatus.IN_PROGRESS
     task.returned = True
     task.save()
-    _record(
+    event = _record(
         task, EventKind.RETURNED, by, before=before, after=_snapshot(task, "status", "returned"), note=reason
     )
+    _hand_off("task_returned", task, event, units=[task.lead_unit_id], note=reason, by=by)
     return task
 
 
@@ -773,13 +824,22 @@ def extension_decide(
         task.deadline = extension.new_deadline
         task.full_clean()
     task.save()
-    _record(
+    event = _record(
         task,
         EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REJECTED,
         by,
         before=before,
         after={**_snapshot(task, "deadline"), "extension_id": extension.pk},
         note=reason,
+    )
+    requester = Person.objects.filter(pk=extension.requested_by_id).values_list("unit_id", flat=True)
+    _hand_off(
+        "extension_approved" if approve else "extension_rejected",
+        task,
+        event,
+        units=[requester.first()],
+        note=reason,
+        by=by,
     )
     return extension
 
@@ -794,13 +854,14 @@ def instruction_write(*, task: Task, by: Person, text: str) -> Instruction:
     instruction.full_clean()
     instruction.save()
     task.save(update_fields=["updated_at"])
-    _record(
+    event = _record(
         task,
         EventKind.INSTRUCTION_WRITTEN,
         by,
         after={"instruction_id": instruction.pk},
         note=instruction.text,
     )
+    _hand_off("instruction", task, event, units=[task.lead_unit_id], note=instruction.text, by=by)
     return instruction
 
 

@@ -1,22 +1,21 @@
 """催办 by hand: the office or an inspector chases one task or one supervision order. The unit is told
-at once (its inbox and its channels, supervision/reminders.materialize and the outbox) and the chase
-goes on the subject's timeline."""
+at once (its inbox and its channels, through supervision/handoffs.notify: the scan's materialize and
+the outbox), and so are the task's cooperating units the chaser picks; the chase goes on the
+subject's timeline."""
 
 import uuid
+from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.models import RUNNING_STATUSES, EventKind, Person, Task, TaskEvent
+from tasks.models import RUNNING_STATUSES, EventKind, Person, Task, TaskCooperation, TaskEvent, Unit
 from tasks.selectors import tasks_visible_to
 from tasks.services import InvalidTransition
 
-from .. import outbox, permissions
+from .. import handoffs, permissions
 from ..models import Notification, OrderEvent, OrderEventKind, OrderStatus, ReminderRule, SupervisionOrder
-from ..reminders import materialize
 from ..selectors import orders_visible_to
 
 
@@ -25,41 +24,61 @@ def _require_chaser(by: Person) -> None:
         raise PermissionDenied(_("只有督查室和督导组成员可以催办。"))
 
 
-def _chase(*, by: Person, note: str, **subject) -> Notification:
-    notification = Notification.objects.create(
-        key=f"chase:{uuid.uuid4().hex}",
+def _chase(
+    *, by: Person, note: str, unit_id: int, cooperating: Iterable[int] = (), **subject
+) -> Notification:
+    """The chase's notifications (the unit's first), told at once like every handoff."""
+    keys = handoffs.notify(
         rule=ReminderRule.CHASE,
-        day=timezone.localdate(),
+        key=f"chase:{uuid.uuid4().hex}",  # every chase is news, even the same words twice
+        units=[unit_id],
+        cooperating=cooperating,
         note=note,
-        created_by=by,
+        by=by,
         **subject,
     )
-    materialize(Q(pk=notification.pk))
-    outbox.publish_on_commit(Q(notification=notification))
-    return notification
+    return Notification.objects.get(key=keys[0])
+
+
+def _chosen_cooperating(task: Task, units: Iterable[Unit]) -> list[int]:
+    """The cooperating units the chaser picked, each one of the task's (else a form error)."""
+    chosen = sorted({unit.pk for unit in units})
+    if not chosen:
+        return []
+    theirs = set(TaskCooperation.objects.filter(task=task).values_list("unit_id", flat=True))
+    if not set(chosen) <= theirs:
+        raise ValidationError({"cooperating_units": _("只能催办这项任务的配合单位。")})
+    return chosen
 
 
 @transaction.atomic
-def chase_task(*, task: Task, by: Person, note: str = "") -> Notification:
-    """催办 one task: its lead unit is told at once; the chase goes on the task's timeline."""
+def chase_task(
+    *, task: Task, by: Person, note: str = "", cooperating_units: Iterable[Unit] = ()
+) -> Notification:
+    """催办 one task: its lead unit, and the cooperating units picked, are told at once; the chase goes
+    on the task's timeline. Returns the lead unit's notification."""
     _require_chaser(by)
     if not tasks_visible_to(by).filter(pk=task.pk).exists():
         raise PermissionDenied(_("这项任务不在您的督查范围内。"))
     note = (note or "").strip()
-    notification = _chase(by=by, note=note, task=task, unit=task.lead_unit)
-    TaskEvent.objects.create(task=task, kind=EventKind.CHASED, actor=by, note=note)
+    cooperating = _chosen_cooperating(task, cooperating_units)
+    notification = _chase(by=by, note=note, task=task, unit_id=task.lead_unit_id, cooperating=cooperating)
+    after = {"cooperating_unit_ids": cooperating} if cooperating else {}
+    TaskEvent.objects.create(task=task, kind=EventKind.CHASED, actor=by, note=note, after=after)
     return notification
 
 
 @transaction.atomic
-def task_chase(*, task: Task, by: Person, note: str = "") -> Notification:
+def task_chase(
+    *, task: Task, by: Person, note: str = "", cooperating_units: Iterable[Unit] = ()
+) -> Notification:
     """chase_task, refused for a task no longer running (closed, cancelled, awaiting close-out), as
     chase_order refuses a closed order. Who may chase is checked first."""
     if permissions.may_chase(by) and task.status not in RUNNING_STATUSES:
         raise InvalidTransition(
             _("任务当前状态为“%(status)s”,无需催办。") % {"status": task.get_status_display()}
         )
-    return chase_task(task=task, by=by, note=note)
+    return chase_task(task=task, by=by, note=note, cooperating_units=cooperating_units)
 
 
 @transaction.atomic
@@ -71,6 +90,6 @@ def chase_order(*, order: SupervisionOrder, by: Person, note: str = "") -> Notif
     if order.status == OrderStatus.CLOSED:
         raise InvalidTransition(_("督办单已销号,无需催办。"))
     note = (note or "").strip()
-    notification = _chase(by=by, note=note, order=order, unit=order.unit)
+    notification = _chase(by=by, note=note, order=order, unit_id=order.unit_id)
     OrderEvent.objects.create(order=order, kind=OrderEventKind.CHASED, actor=by, note=note)
     return notification

@@ -13,13 +13,14 @@ from django.utils.translation import gettext as _
 from tasks.models import EventKind, Person, TaskEvent, Unit
 from tasks.services import InvalidTransition, require_text
 
-from .. import permissions
+from .. import handoffs, permissions
 from ..models import (
     Finding,
     OrderEvent,
     OrderEventKind,
     OrderSequence,
     OrderStatus,
+    ReminderRule,
     SupervisionGroup,
     SupervisionOrder,
     Urgency,
@@ -117,6 +118,15 @@ def order_issue(
     order.tasks.set(tasks or ([finding.task] if finding and finding.task_id else []))
     _order_event(order, OrderEventKind.ISSUED, by)
     _task_events(order, EventKind.ORDER_ISSUED, by)
+    handoffs.notify(
+        rule=ReminderRule.ORDER_ISSUED,
+        key=f"order_issued:o{order.pk}",
+        order=order,
+        units=[order.unit_id],
+        cooperating=[u.pk for u in cooperating_units],
+        note=order.requirement,
+        by=by,
+    )
     return order
 
 
@@ -153,6 +163,14 @@ def order_report_rectification(
     order.save()
     event = _order_event(order, OrderEventKind.RECTIFIED, by, note=text)
     store_evidence(checked, by, order=order, order_event=event)
+    handoffs.notify(
+        rule=ReminderRule.ORDER_RECTIFIED,
+        key=f"order_rectified:e{event.pk}",
+        order=order,
+        groups=[order.group_id],
+        note=text,
+        by=by,
+    )
     return order
 
 
@@ -180,5 +198,13 @@ def order_return(*, order: SupervisionOrder, by: Person, reason: str) -> Supervi
     order.status = OrderStatus.ACKNOWLEDGED
     order.returned = True
     order.save()
-    _order_event(order, OrderEventKind.RETURNED, by, note=reason)
+    event = _order_event(order, OrderEventKind.RETURNED, by, note=reason)
+    handoffs.notify(
+        rule=ReminderRule.ORDER_RETURNED,
+        key=f"order_returned:e{event.pk}",
+        order=order,
+        units=[order.unit_id],
+        note=reason,
+        by=by,
+    )
     return order

@@ -13,6 +13,7 @@ from supervision.models import Notification, ReminderRule
 from supervision.services import chase_task, order_issue
 from tasks import services
 from tasks.models import Task, TaskStatus
+from tests.reminders.conftest import clear_handoffs
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SITE = "https://ducha.hongtong.gov.cn"
@@ -133,6 +134,7 @@ def test_an_order_reminder_names_the_order_the_unit_and_links_to_the_order(w, tr
         requirement="立即停产整顿",
         deadline=d(9, 7),
     )
+    clear_handoffs()
     scan(travel, d(9, 9))
     for where in ({"unit": w.wanan}, {"group": w.group}):
         message = render(the(order=order, **where))

@@ -7,6 +7,7 @@ from supervision.models import InboxItem, Notification, OrderEvent, OrderEventKi
 from tasks import services as task_services
 from tasks.models import EventKind, TaskEvent
 from tests.factories import days
+from tests.reminders.conftest import clear_handoffs
 
 LIST = "/api/v1/notifications/"
 
@@ -25,7 +26,7 @@ def chase(world, task, n=1):
 
 
 def order(world):
-    return services.order_issue(
+    issued = services.order_issue(
         group=world.group,
         by=world.inspector,
         unit=world.wanan,
@@ -33,6 +34,8 @@ def order(world):
         requirement="补齐",
         deadline=days(7),
     )
+    clear_handoffs()
+    return issued
 
 
 # ---- My messages ---------------------------------------------------------------------------------------
@@ -190,6 +193,7 @@ def test_a_closed_order_is_a_409(api, world):
     services.order_acknowledge(order=issued, by=world.wanan_official)
     services.order_report_rectification(order=issued, by=world.wanan_official, text="已补齐台账")
     services.order_verify(order=issued, by=world.inspector)
+    clear_handoffs()
     response = api(world.inspector).post(chase_order_url(issued), {}, format="json")
     assert response.status_code == 409 and response.json()["code"] == "invalid_transition"
     assert not Notification.objects.exists()

@@ -37,6 +37,7 @@ from supervision.services import (
 )
 from tasks import services
 from tasks.models import Milestone, Person, Task, TaskCooperation, TaskEvent, TaskStatus
+from tests.reminders.conftest import clear_handoffs
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RULE = ReminderRule
@@ -94,7 +95,9 @@ def issue_order(w, **kwargs):
         "deadline": d(9, 18),
     }
     values.update(kwargs)
-    return order_issue(**values)
+    order = order_issue(**values)
+    clear_handoffs()
+    return order
 
 
 def report(task, by, **kwargs):
@@ -395,6 +398,7 @@ def test_a_closed_out_order_gets_nothing(w, travel):
     order_acknowledge(order=order, by=w.wanan_official)
     order_report_rectification(order=order, by=w.wanan_official, text="已停产整顿并完成整改")
     order_verify(order=order, by=w.inspector)
+    clear_handoffs()
     scan_days(travel, d(9, 3), d(9, 14))
     assert not Notification.objects.filter(order=order).exists()
     assert not Notification.objects.filter(rule=RULE.DIGEST).exists()

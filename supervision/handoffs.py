@@ -1,0 +1,108 @@
+"""Handoffs (交办): when work passes from one side to the other, the people who now hold it are told at
+once, not at the next daily scan.
+
+| step | service | who is told |
+|---|---|---|
+| a task assigned or reassigned | tasks.services.task_create, task_assign | the new lead unit, the new cooperating units, a new responsible leader |
+| a close-out request returned | tasks.services.task_return | the lead unit |
+| an extension approved or rejected | tasks.services.extension_decide | the requesting unit |
+| a leader's 批示 | tasks.services.instruction_write | the lead unit |
+| a 督办单 issued | supervision.services.order_issue | the addressed unit and the 协办 units |
+| a rectification returned | supervision.services.order_return | the addressed unit |
+| a rectification reported | supervision.services.order_report_rectification | the issuing group's members |
+| 催办 by hand | supervision.services.chase_task, chase_order | the unit, and the cooperating units the chaser picks |
+
+The steps in tasks reach here through tasks/seams.py (`handoff_listeners`, filled in
+SupervisionConfig.ready()); supervision's own services call `notify` directly.
+
+One path with the daily scan (supervision/reminders.py): a handoff writes its Notification rows, one
+per audience, then `reminders.materialize` copies them into the inboxes of the people concerned and
+into the outbox (one Delivery per channel of the unit or group, or the person's email), all in the
+transaction of the change; `outbox.publish_on_commit` hands the deliveries to the broker after commit
+(best effort: with the broker down the change stays saved and the sweeper publishes later).
+
+Idempotent: a notification's unique `key` is the step's identity (the timeline event that records it,
+or the order for its issue) and its audience, and every insert is ON CONFLICT DO NOTHING. The same
+step told twice makes no second inbox item and no second delivery.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+from django.utils import timezone
+
+from tasks.seams import Handoff
+
+from . import outbox
+from .models import Notification, ReminderRule
+from .reminders import materialize
+
+# step: who the audience is to the work (the message's title says it).
+PRINCIPAL, COOPERATING = 0, 1
+
+
+def notify(
+    *,
+    rule: str,
+    key: str,
+    task=None,
+    order=None,
+    units: Iterable[int] = (),
+    cooperating: Iterable[int] = (),
+    people: Iterable[int] = (),
+    groups: Iterable[int] = (),
+    note: str = "",
+    by=None,
+) -> list[str]:
+    """Tell each audience of one step about it, inside the caller's transaction; returns the keys.
+
+    `key` names the step (e.g. "order_returned:e12"); each audience's notification adds its own part
+    (":u3", ":p7", ":g2"). Nothing happens when there is nobody to tell."""
+    audiences = (
+        [("u", "unit_id", pk, PRINCIPAL) for pk in units]
+        + [("u", "unit_id", pk, COOPERATING) for pk in cooperating]
+        + [("p", "person_id", pk, PRINCIPAL) for pk in people]
+        + [("g", "group_id", pk, PRINCIPAL) for pk in groups]
+    )
+    rows, seen = [], set()
+    day = timezone.localdate()
+    for tag, field, pk, step in audiences:
+        audience_key = f"{key}:{tag}{pk}"
+        if audience_key in seen:
+            continue
+        seen.add(audience_key)
+        rows.append(
+            Notification(
+                key=audience_key,
+                rule=rule,
+                day=day,
+                step=step,
+                task=task,
+                order=order,
+                note=(note or "").strip(),
+                created_by=by,
+                **{field: pk},
+            )
+        )
+    if not rows:
+        return []
+    keys = [row.key for row in rows]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    materialize(Q(key__in=keys))
+    outbox.publish_on_commit(Q(notification__key__in=keys))
+    return keys
+
+
+def on_task_handoff(handoff: Handoff) -> None:
+    """The listener registered in tasks/seams.py: a step in tasks/services.py, keyed by its event."""
+    rule = ReminderRule(handoff.kind)
+    notify(
+        rule=rule,
+        key=f"{rule.value}:e{handoff.event.pk}",
+        task=handoff.task,
+        units=handoff.units,
+        cooperating=handoff.cooperating,
+        people=handoff.people,
+        note=handoff.note,
+        by=handoff.by,
+    )
