@@ -228,7 +228,8 @@ NOTE_MAX = 2000
 
 
 class ChaseForm(forms.Form):
-    """催办: an optional note (催办意见) that goes with the reminder and onto the timeline."""
+    """催办: an optional note (催办意见) that goes with the reminder and onto the timeline; on a task,
+    the cooperating units to chase too (`units`: the task's, the only ones offered)."""
 
     note = forms.CharField(
         label=_("催办意见"),
@@ -236,6 +237,17 @@ class ChaseForm(forms.Form):
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+    cooperating_units = forms.TypedMultipleChoiceField(
+        label=_("同时催办配合单位"), required=False, coerce=int, choices=()
+    )
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = {unit.pk: unit for unit in units}
+        self.fields["cooperating_units"].choices = [(unit.pk, unit.name) for unit in units]
+
+    def chosen_units(self) -> list:
+        return [self.units[pk] for pk in self.cleaned_data.get("cooperating_units") or ()]
 
 
 class ReminderPolicyForm(BootstrapMixin, forms.ModelForm):

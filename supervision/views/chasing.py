@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tasks.models import Unit
 from tasks.views import task_page
 
 from .. import services
@@ -26,13 +27,15 @@ CHASE = "chase"
 def task_chase(request, pk):
     """催办: the lead unit is told at once (in-app and its channels); the chase goes on the timeline."""
     task = task_page.page_action_task(request, pk, CHASE)
-    form = ChaseForm(request.POST)
+    form = ChaseForm(request.POST, units=Unit.objects.filter(cooperations__task=task).order_by("path"))
     return task_page.answer_action(
         request,
         task,
         form,
         CHASE,
-        lambda data: services.task_chase(task=task, by=request.user, note=data.get("note", "")),
+        lambda data: services.task_chase(
+            task=task, by=request.user, note=data.get("note", ""), cooperating_units=form.chosen_units()
+        ),
         _("已催办,已通知牵头单位。"),
     )
 

@@ -237,3 +237,20 @@ def test_a_broker_that_is_down_does_not_turn_the_change_into_an_error(
     notification = told(RULE.INSTRUCTION, task=task)
     assert set(notification.deliveries.values_list("state", "enqueued_at")) == {(DeliveryState.PENDING, None)}
     assert inbox(county.wanan_official, RULE.INSTRUCTION) == [notification.key]
+
+
+def test_the_task_pages_chase_form_offers_the_cooperating_units_and_reaches_the_ones_ticked(county, client):
+    from django.urls import reverse
+
+    task = county.task(cooperating_units=[county.shanmu, county.yingji])
+    client.force_login(county.office)
+    page = client.get(reverse("task-detail", args=[task.pk])).content.decode()
+    assert 'data-testid="chase-cooperating"' in page
+    assert f'name="cooperating_units" value="{county.shanmu.pk}"' in page
+    response = client.post(
+        reverse("task-chase", args=[task.pk]), {"note": "请配合加快", "cooperating_units": [county.shanmu.pk]}
+    )
+    assert response.status_code == 302
+    assert inbox(county.shanmu_official, RULE.CHASE) != []
+    assert inbox(county.yingji_official, RULE.CHASE) == []
+    assert inbox(county.wanan_official, RULE.CHASE) != []
