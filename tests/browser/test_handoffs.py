@@ -4,6 +4,8 @@ and each of the recipient unit's channels has one delivery row. The steps run th
 the pages call (each page's own flow has its browser test in test_journeys.py and
 test_supervision_journey.py); this test is about what the recipient sees."""
 
+import os
+
 import pytest
 
 from supervision import messages, services
@@ -24,9 +26,10 @@ def titles(**audience) -> list[str]:
     return [messages.title(n) for n in rows]
 
 
-def check_recipient(browser, base, username, expected: list[str]) -> None:
+def check_recipient(browser, base, username, expected: list[str], shot: str) -> None:
     phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
     sign_in(phone, base, username)
+    phone.screenshot(path=shot, clip={"x": 0, "y": 0, "width": 390, "height": 120})
     bell = phone.locator("[data-testid=bell]")
     assert bell.is_visible()  # without opening the menu
     assert not phone.locator("#wa-nav").is_visible()
@@ -42,7 +45,7 @@ def check_recipient(browser, base, username, expected: list[str]) -> None:
 
 
 def test_each_handoff_shows_on_the_recipients_bell_and_inbox_with_one_delivery_per_channel(
-    world, live_server, browser
+    world, live_server, browser, screenshot_dir
 ):
     NotifyEndpoint.objects.create(unit=world.wanan, channel=Channel.EMAIL, address="wanan@hongtong.gov.cn")
     NotifyEndpoint.objects.create(unit=world.wanan, channel=Channel.WECOM, address=WECOM)
@@ -94,5 +97,13 @@ def test_each_handoff_shows_on_the_recipients_bell_and_inbox_with_one_delivery_p
     assert list(to_group.deliveries.values_list("channel", flat=True)) == [Channel.EMAIL]
 
     base = live_server.url
-    check_recipient(browser, base, "wanan", titles(unit=world.wanan))
-    check_recipient(browser, base, "inspector", titles(group=world.group))
+    check_recipient(
+        browser, base, "wanan", titles(unit=world.wanan), os.path.join(screenshot_dir, "phone-bell.png")
+    )
+    check_recipient(
+        browser,
+        base,
+        "inspector",
+        titles(group=world.group),
+        os.path.join(screenshot_dir, "phone-bell-inspector.png"),
+    )
