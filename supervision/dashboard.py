@@ -17,9 +17,10 @@ Definitions (the flags are those of tasks/flags.py, on `today` in Asia/Shanghai)
 - report timeliness: of the tasks in progress, the share whose lead unit reported within the last
   REPORT_INTERVAL_DAYS days: the tasks that `awaiting_report_q` would not list;
 - a rate whose denominator is 0 is None (nothing to measure yet);
-- orders: supervision orders not closed out, addressed to a unit in the caller's subtrees (and in the
-  `county` / `township` subtree); with a campaign or special action filter, only the orders that name
-  one of its tasks (an order names tasks, not campaigns).
+- orders: supervision orders not closed out that the caller reads (`selectors.open_orders`: addressed
+  to a unit in the caller's subtrees, or issued by one of their groups), in the `county` / `township`
+  subtree; with a campaign filter, the orders naming one of its tasks and those naming no task issued
+  during the campaign; with a special action filter, the orders naming one of its tasks.
 
 Every task row counts, parent tasks and their subtasks alike, as on the task list.
 
@@ -29,14 +30,11 @@ supervision/snapshots.py), never a request.
 
 import datetime
 import zoneinfo
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -55,10 +53,10 @@ from django.utils.translation import gettext as _
 from tasks.compiled import CompiledQueries, statement_key
 from tasks.flags import DayNumber, behind_q, due_soon_q, overdue_q
 from tasks.models import REGION_KINDS, EventKind, ProgressReport, Task, TaskEvent, TaskStatus, UnitKind
-from tasks.selectors import NOTHING, REPORT_INTERVAL_DAYS, Access, access_for
+from tasks.selectors import REPORT_INTERVAL_DAYS, Access, access_for
 
 from .models import OrderStatus, RankingSnapshot, RankingSnapshotRow, SupervisionOrder
-from .selectors import cards_in_force_by_unit, order_overdue_q
+from .selectors import cards_in_force_by_unit, order_overdue_q, orders_in_scope
 
 COMPILED = CompiledQueries()
 
@@ -92,21 +90,11 @@ def scoped_tasks(user, *, campaign=None, special_action=None, county=None, towns
 def scoped_orders(
     user, *, campaign=None, special_action=None, county=None, township=None
 ) -> QuerySet[SupervisionOrder]:
-    """Supervision orders addressed to a unit in the caller's subtrees (see the module's docstring)."""
-    access = _access(user)
-    orders = SupervisionOrder.objects.all()
-    if not access.everything:
-        roots = access.roots()
-        orders = orders.filter(reduce(or_, (Q(unit__path__startswith=root) for root in roots), NOTHING))
-    orders = orders.filter(_subtree_q((county, township), "unit"))
-    if campaign is not None or special_action is not None:
-        named = SupervisionOrder.tasks.through.objects.filter(supervisionorder=OuterRef("pk"))
-        if campaign is not None:
-            named = named.filter(task__campaign=campaign)
-        if special_action is not None:
-            named = named.filter(task__special_action=special_action)
-        orders = orders.filter(Exists(named))
-    return orders.order_by()
+    """Supervision orders of the caller and filters: `selectors.orders_in_scope`, the one set every page
+    and the API count (see `selectors.orders_filtered` for how an order meets a campaign filter)."""
+    return orders_in_scope(
+        user, campaign=campaign, special_action=special_action, county=county, township=township
+    )
 
 
 # ---- Conditions ---------------------------------------------------------------------------------------
@@ -226,7 +214,9 @@ def summary(
         )
 
     # A big screen asks the same question all day: compiled once per viewer's access, filters and day.
-    key = statement_key("summary", access=_access(user), day=today, filters=filters)
+    # The orders' scope names the viewer (orders their groups issued), so the viewer is part of the key.
+    viewer = getattr(user, "pk", None)
+    key = statement_key("summary", access=_access(user), day=today, filters={**filters, "viewer": viewer})
     flags = ("overdue", "overdue_days", "due_soon", "behind", "on_time")
     figures = dict.fromkeys(("tasks", *TaskStatus.values, *flags), 0)
     orders = None

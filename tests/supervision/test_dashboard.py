@@ -267,15 +267,29 @@ def chosen_tasks(user, *, campaign=None, special_action=None, county=None):
 
 
 def chosen_orders(user, *, campaign=None, special_action=None, county=None):
+    """Orders addressed in the viewer's subtrees or issued by their groups; with a campaign, those naming
+    one of its tasks and those naming none issued during it under its owner."""
     roots = visible_paths(user)
+    groups = set(user.supervision_groups.values_list("pk", flat=True))
     rows = []
     for order in SupervisionOrder.objects.select_related("unit").prefetch_related("tasks"):
-        if roots is not None and not any(order.unit.path.startswith(root) for root in roots):
+        if (
+            roots is not None
+            and not any(order.unit.path.startswith(root) for root in roots)
+            and order.group_id not in groups
+        ):
             continue
         if county is not None and not order.unit.path.startswith(county.path):
             continue
         named = list(order.tasks.all())
-        if campaign is not None and not any(t.campaign_id == campaign.pk for t in named):
+        if campaign is not None and not (
+            any(t.campaign_id == campaign.pk for t in named)
+            or (
+                not named
+                and order.unit.path.startswith(campaign.owner.path)
+                and campaign.start_date <= timezone.localtime(order.issued_at).date() <= campaign.end_date
+            )
+        ):
             continue
         if special_action is not None and not any(t.special_action_id == special_action.pk for t in named):
             continue
