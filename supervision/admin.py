@@ -9,7 +9,7 @@ from tasks.admin import ServiceAdminMixin, adopt, service_call
 from tasks.admin.base import ReadOnlyAdmin, ServiceInlineMixin, unit_q
 from tasks.forms import people_for, units_for
 from tasks.models import REGION_KINDS
-from tasks.selectors import access_for, special_actions_visible_to
+from tasks.selectors import access_for, campaigns_visible_to, special_actions_visible_to
 
 from . import channels, selectors, services
 from .models import (
@@ -24,6 +24,7 @@ from .models import (
     NotifyEndpoint,
     OrderEvent,
     OrderSequence,
+    RankingPolicy,
     RankingSnapshot,
     RankingSnapshotRow,
     ReminderPolicy,
@@ -271,6 +272,38 @@ class ReminderPolicyAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         with service_call(form):
             policy = services.policy_update(
+                campaign=obj.campaign,
+                by=request.user,
+                **{name: form.cleaned_data[name] for name in self.rules},
+            )
+        adopt(obj, policy)
+
+
+@admin.register(RankingPolicy)
+class RankingPolicyAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """排名规则: set through ranking_policy_update (the office of the campaign's region)."""
+
+    allow_add = allow_change = True
+    rules = list(services.RANKING_POLICY_FIELDS)
+    list_display = ["campaign", *rules, "updated_by", "updated_at"]
+    list_select_related = ["campaign", "updated_by__unit"]
+    fields = ["campaign", *rules, "updated_by", "updated_at"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "campaign"] if obj is not None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "campaign":
+            kwargs["queryset"] = campaigns_visible_to(request.user).filter(ranking_policy__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(unit_q(request.user, "campaign__owner__"))
+
+    def save_model(self, request, obj, form, change):
+        with service_call(form):
+            policy = services.ranking_policy_update(
                 campaign=obj.campaign,
                 by=request.user,
                 **{name: form.cleaned_data[name] for name in self.rules},

@@ -17,9 +17,10 @@ Definitions (the flags are those of tasks/flags.py, on `today` in Asia/Shanghai)
 - report timeliness: of the tasks in progress, the share whose lead unit reported within the last
   REPORT_INTERVAL_DAYS days: the tasks that `awaiting_report_q` would not list;
 - a rate whose denominator is 0 is None (nothing to measure yet);
-- orders: supervision orders not closed out, addressed to a unit in the caller's subtrees (and in the
-  `county` / `township` subtree); with a campaign or special action filter, only the orders that name
-  one of its tasks (an order names tasks, not campaigns).
+- orders: supervision orders not closed out that the caller reads (`selectors.open_orders`: addressed
+  to a unit in the caller's subtrees, or issued by one of their groups), in the `county` / `township`
+  subtree; with a campaign filter, the orders naming one of its tasks and those naming no task issued
+  during the campaign; with a special action filter, the orders naming one of its tasks.
 
 Every task row counts, parent tasks and their subtasks alike, as on the task list.
 
@@ -29,14 +30,11 @@ supervision/snapshots.py), never a request.
 
 import datetime
 import zoneinfo
-from functools import reduce
-from operator import or_
 
 from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -50,19 +48,17 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from tasks.compiled import CompiledQueries, statement_key
 from tasks.flags import DayNumber, behind_q, due_soon_q, overdue_q
 from tasks.models import REGION_KINDS, EventKind, ProgressReport, Task, TaskEvent, TaskStatus, UnitKind
-from tasks.selectors import NOTHING, REPORT_INTERVAL_DAYS, Access, access_for
+from tasks.selectors import REPORT_INTERVAL_DAYS, Access, access_for
 
-from .models import OrderStatus, RankingSnapshot, RankingSnapshotRow, SupervisionOrder
-from .selectors import cards_in_force_by_unit, order_overdue_q
+from . import ranking as rules
+from .models import OrderStatus, RankingPolicy, RankingSnapshot, RankingSnapshotRow, SupervisionOrder
+from .selectors import cards_in_force_by_unit, order_overdue_q, orders_in_scope
 
 COMPILED = CompiledQueries()
-
-DEFAULT_RANKING_WEIGHTS = {"on_time_rate": 60, "timeliness": 25, "overdue_penalty": 3}
 
 
 # ---- Scope and filters -------------------------------------------------------------------------------
@@ -92,21 +88,11 @@ def scoped_tasks(user, *, campaign=None, special_action=None, county=None, towns
 def scoped_orders(
     user, *, campaign=None, special_action=None, county=None, township=None
 ) -> QuerySet[SupervisionOrder]:
-    """Supervision orders addressed to a unit in the caller's subtrees (see the module's docstring)."""
-    access = _access(user)
-    orders = SupervisionOrder.objects.all()
-    if not access.everything:
-        roots = access.roots()
-        orders = orders.filter(reduce(or_, (Q(unit__path__startswith=root) for root in roots), NOTHING))
-    orders = orders.filter(_subtree_q((county, township), "unit"))
-    if campaign is not None or special_action is not None:
-        named = SupervisionOrder.tasks.through.objects.filter(supervisionorder=OuterRef("pk"))
-        if campaign is not None:
-            named = named.filter(task__campaign=campaign)
-        if special_action is not None:
-            named = named.filter(task__special_action=special_action)
-        orders = orders.filter(Exists(named))
-    return orders.order_by()
+    """Supervision orders of the caller and filters: `selectors.orders_in_scope`, the one set every page
+    and the API count (see `selectors.orders_filtered` for how an order meets a campaign filter)."""
+    return orders_in_scope(
+        user, campaign=campaign, special_action=special_action, county=county, township=township
+    )
 
 
 # ---- Conditions ---------------------------------------------------------------------------------------
@@ -226,7 +212,9 @@ def summary(
         )
 
     # A big screen asks the same question all day: compiled once per viewer's access, filters and day.
-    key = statement_key("summary", access=_access(user), day=today, filters=filters)
+    # The orders' scope names the viewer (orders their groups issued), so the viewer is part of the key.
+    viewer = getattr(user, "pk", None)
+    key = statement_key("summary", access=_access(user), day=today, filters={**filters, "viewer": viewer})
     flags = ("overdue", "overdue_days", "due_soon", "behind", "on_time")
     figures = dict.fromkeys(("tasks", *TaskStatus.values, *flags), 0)
     orders = None
@@ -250,29 +238,11 @@ def summary(
 # ---- Ranking ------------------------------------------------------------------------------------------
 
 
-def ranking_weights() -> dict[str, float]:
-    return {**DEFAULT_RANKING_WEIGHTS, **getattr(settings, "RANKING_WEIGHTS", {})}
-
-
-def ranking_formula(weights: dict | None = None) -> str:
-    w = weights or ranking_weights()
-    return _("得分 = %(a)s × 按期完成率 + %(b)s × 填报及时率 − %(c)s × 逾期任务数") % {
-        "a": w["on_time_rate"],
-        "b": w["timeliness"],
-        "c": w["overdue_penalty"],
-    }
-
-
-def _score(row: dict, weights: dict) -> float:
-    # A rate with nothing to measure yet counts in full: no task has come due, so none was late.
-    on_time = 1 if row["on_time_rate"] is None else row["on_time_rate"] / 100
-    timeliness = 1 if row["timeliness"] is None else row["timeliness"] / 100
-    score = (
-        weights["on_time_rate"] * on_time
-        + weights["timeliness"] * timeliness
-        - weights["overdue_penalty"] * row["overdue"]
-    )
-    return round(score, 2)
+def _returned_per_task() -> Coalesce:
+    """How many times the task's close-out request was returned (its `returned` events): one probe."""
+    returned = TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.RETURNED)
+    counted = returned.order_by().values("task").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
 
 
 def ranked_groups(
@@ -283,16 +253,22 @@ def ranked_groups(
     county=None,
     township=None,
     today: datetime.date,
-    weights: dict | None = None,
+    policy: RankingPolicy | None = None,
 ) -> list[dict]:
     """The ranking's groups (one per kind of unit, rows in rank order) without last week or cards: what
-    `ranking` shows and what the weekly snapshot freezes. Two queries."""
+    `ranking` shows and what the weekly snapshot freezes. Two queries, three without a `policy` for a
+    campaign or special action (its policy is looked up: supervision/ranking.py)."""
     filters = {"campaign": campaign, "special_action": special_action, "county": county, "township": township}
-    weights = weights or ranking_weights()
+    if policy is None:
+        policy = rules.policy_for(campaign, special_action)
     rows = (
         scoped_tasks(user, **filters)
         .values("lead_unit", "lead_unit__name", "lead_unit__kind")
-        .annotate(**_task_figures(today), reported=Count("pk", filter=reported_in_time_q(today)))
+        .annotate(
+            **_task_figures(today),
+            reported=Count("pk", filter=reported_in_time_q(today)),
+            returned=Sum(_returned_per_task()),
+        )
     )
     orders = {
         row["unit"]: row
@@ -315,20 +291,19 @@ def ranked_groups(
             "on_time_rate": _rate(row["on_time"], row["closed"] + row["overdue"]),
             "reported": row["reported"],
             "timeliness": _rate(row["reported"], row["in_progress"]),
+            "completion_rate": _rate(row["closed"], row["tasks"] - row["cancelled"]),
+            "returned": row["returned"] or 0,
             "open_orders": unit_orders.get("open_orders", 0),
             "overdue_orders": unit_orders.get("overdue_orders", 0),
         }
-        item["score"] = _score(item, weights)
+        item["score"] = rules.score(item, policy)
         groups.setdefault(item["kind"], []).append(item)
     ranked = []
     for kind in UnitKind.values:
         members = groups.get(kind)
         if not members:
             continue
-        members.sort(key=lambda r: (-r["score"], r["overdue"], r["name"], r["unit"]))
-        for position, item in enumerate(members, start=1):
-            item["rank"] = position
-        ranked.append({"kind": kind, "label": str(UnitKind(kind).label), "rows": members})
+        ranked.append({"kind": kind, "label": str(UnitKind(kind).label), "rows": rules.place(members)})
     return ranked
 
 
@@ -344,43 +319,41 @@ def ranking(
     """Units that lead tasks in scope, ranked within their kind (departments, townships … apart).
 
     Per unit: tasks, closed, overdue, days overdue (the sum over its overdue tasks of today − deadline),
-    the on-time rate, the report timeliness, its open and overdue supervision orders, and a score:
-
-        score = RANKING_WEIGHTS["on_time_rate"] × on-time rate
-              + RANKING_WEIGHTS["timeliness"] × report timeliness
-              − RANKING_WEIGHTS["overdue_penalty"] × overdue tasks
-
-    with the rates as shares (0–1); a rate with nothing to measure (no task come due, none in progress)
-    counts as 1. By default 60, 25 and 3: a unit with everything on time and reported scores 85, and
-    each overdue task costs 3 points. Rank 1 is the highest score; ties go to fewer overdue tasks,
-    then to the name. The weights and the formula come back with the rows, for the page to print.
+    the on-time rate, the report timeliness, the completion rate, the close-out requests returned, its
+    open and overdue supervision orders (`selectors.open_orders`), and a score by the campaign's
+    RankingPolicy (supervision/ranking.py: the formula, the treatment of empty rates, ties sharing a
+    place). `policy`, `formula` and `empty_rule` come back with the rows, for the page to print.
 
     Each row also has `previous_rank` (its rank in the latest weekly snapshot of an earlier week that
     ranks the same tasks: see `snapshot_scope`; None when there is none or the unit was not in it),
-    `rank_change` (previous − current: positive = moved up; None without a previous rank) and `cards`
-    (the kinds of the cards standing issued against the unit, yellow before red; a proposal is not a
-    card yet and shows only on the unit's page and the cards page). `previous_week` is the Monday of
-    the snapshot compared with.
+    `rank_change` (previous − current: positive = moved up; None without a previous or current rank)
+    and `cards` (the kinds of the cards standing issued against the unit, yellow before red; a proposal
+    is not a card yet and shows only on the unit's page and the cards page). `previous_week` is the
+    Monday of the snapshot compared with.
 
-    Four queries: the tasks grouped by lead unit, the orders grouped by unit, the previous ranks (not
-    run when no snapshot can be comparable), the cards (not run when nothing is ranked).
+    Four queries, five with a campaign or special action (its policy): the tasks grouped by lead unit,
+    the orders grouped by unit, the previous ranks (not run when no snapshot can be comparable), the
+    cards (not run when nothing is ranked).
     """
     today = today or timezone.localdate()
     filters = {"campaign": campaign, "special_action": special_action, "county": county, "township": township}
-    weights = ranking_weights()
-    groups = ranked_groups(user, **filters, today=today, weights=weights)
+    policy = rules.policy_for(campaign, special_action)
+    groups = ranked_groups(user, **filters, today=today, policy=policy)
     previous, previous_week = previous_ranks(user, **filters, today=today)
     cards = cards_in_force_by_unit([row["unit"] for group in groups for row in group["rows"]])
     for group in groups:
         for row in group["rows"]:
             before = previous.get((row["unit"], row["kind"]))
             row["previous_rank"] = before
-            row["rank_change"] = None if before is None else before - row["rank"]
+            row["rank_change"] = None if before is None or row["rank"] is None else before - row["rank"]
             row["cards"] = cards.get(row["unit"], [])
     return {
         "today": today,
-        "weights": weights,
-        "formula": ranking_formula(weights),
+        "weights": rules.weights(policy),
+        "empty_rates": policy.empty_rates,
+        "max_score": rules.MAX_SCORE,
+        "formula": rules.formula(policy),
+        "empty_rule": rules.empty_rule(policy),
         "previous_week": previous_week,
         "groups": groups,
     }

@@ -2,10 +2,10 @@ import django_filters as filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models import Unit
+from tasks.models import Campaign, SpecialAction, Unit
 
 from .models import Inspection, InspectionKind, OrderStatus, SupervisionGroup, SupervisionOrder, Urgency
-from .selectors import order_overdue_q
+from .selectors import order_overdue_q, orders_filtered
 
 
 class SupervisionGroupFilter(filters.FilterSet):
@@ -28,16 +28,36 @@ class InspectionFilter(filters.FilterSet):
         fields = ["group", "kind", "date_after", "date_before"]
 
 
+def _as_is(queryset, name, value):
+    return queryset  # applied together in SupervisionOrderFilter.filter_queryset
+
+
 class SupervisionOrderFilter(filters.FilterSet):
     group = filters.ModelChoiceFilter(queryset=SupervisionGroup.objects.all(), label=_("督导检查组"))
     unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("承办单位"))
     status = filters.MultipleChoiceFilter(choices=OrderStatus.choices, label=_("状态"))
     urgency = filters.MultipleChoiceFilter(choices=Urgency.choices, label=_("督办等级"))
     overdue = filters.BooleanFilter(method="filter_overdue", label=_("逾期(已过整改时限且未销号)"))
+    # The dashboard's filters, with the dashboard's meaning (selectors.orders_filtered), so that its
+    # figures link here and the list counts what they count.
+    campaign = filters.ModelChoiceFilter(queryset=Campaign.objects.all(), method=_as_is, label=_("冬季行动"))
+    special_action = filters.ModelChoiceFilter(
+        queryset=SpecialAction.objects.all(), method=_as_is, label=_("专项行动")
+    )
+    county = filters.ModelChoiceFilter(
+        queryset=Unit.objects.all(), method=_as_is, label=_("区域(含下级单位)")
+    )
+
+    SCOPE = ("campaign", "special_action", "county")
 
     class Meta:
         model = SupervisionOrder
-        fields = ["group", "unit", "status", "urgency", "overdue"]
+        fields = ["group", "unit", "status", "urgency", "overdue", "campaign", "special_action", "county"]
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        scope = {name: self.form.cleaned_data.get(name) for name in self.SCOPE}
+        return orders_filtered(queryset, **scope)
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

@@ -22,9 +22,9 @@ from tasks.office_forms import BootstrapMixin, DateInput
 from tasks.page_forms import MultipleFileField, MultipleFileInput, reselect_hint
 
 from . import selectors
-from .models import Channel, InspectionKind, ReminderPolicy, SupervisionGroup, Urgency
+from .models import Channel, InspectionKind, RankingPolicy, ReminderPolicy, SupervisionGroup, Urgency
 from .selectors import Scope
-from .services import POLICY_FIELDS
+from .services import POLICY_FIELDS, RANKING_POLICY_FIELDS
 
 # What a phone offers for evidence: the camera and the gallery, PDFs and Office files.
 EVIDENCE_ACCEPT = "image/*,.pdf,.doc,.docx,.xls,.xlsx"
@@ -256,6 +256,14 @@ class ReminderPolicyForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = ReminderPolicy
         fields = list(POLICY_FIELDS)
+
+
+class RankingPolicyForm(BootstrapMixin, forms.ModelForm):
+    """排名规则. The model's constraints (weights not negative and summing to 100) give the errors."""
+
+    class Meta:
+        model = RankingPolicy
+        fields = list(RANKING_POLICY_FIELDS)
 
 
 class CalendarDayForm(BootstrapMixin, forms.Form):

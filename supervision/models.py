@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -392,6 +393,77 @@ class SupervisionAttachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+# ---- The ranking's formula (争先进位), per campaign ------------------------------------------------
+
+
+class EmptyRate(models.TextChoices):
+    RESCALE = "rescale", _("不计入,其余权重按比例折算")
+    ZERO = "zero", _("按 0 分计")
+
+
+class RankingPolicy(models.Model):
+    """A campaign's ranking formula, published on the ranking page (one row per campaign; a campaign
+    without one ranks by the defaults). Score = the weighted rates (weights summing to 100, so the best
+    score is 100) minus points per overdue task, returned close-out and overdue 督办单."""
+
+    campaign = models.OneToOneField(
+        "tasks.Campaign", models.CASCADE, related_name="ranking_policy", verbose_name=_("行动")
+    )
+    on_time_weight = models.SmallIntegerField(_("按期完成率权重"), default=50, db_default=50)
+    timeliness_weight = models.SmallIntegerField(_("填报及时率权重"), default=30, db_default=30)
+    completion_weight = models.SmallIntegerField(_("完成率权重"), default=20, db_default=20)
+    empty_rates = models.CharField(
+        _("无可计算的比率"),
+        max_length=8,
+        choices=EmptyRate.choices,
+        default=EmptyRate.RESCALE,
+        db_default=EmptyRate.RESCALE,
+        help_text=_("某项比率的分母为 0(如尚无到期任务)时如何计分;都无可计算时该单位暂不排名。"),
+    )
+    overdue_penalty = models.DecimalField(
+        _("每个逾期任务扣分"), max_digits=4, decimal_places=1, default=3, db_default=3
+    )
+    returned_penalty = models.DecimalField(
+        _("每次销号申请被退回扣分"), max_digits=4, decimal_places=1, default=2, db_default=2
+    )
+    overdue_order_penalty = models.DecimalField(
+        _("每个逾期督办单扣分"), max_digits=4, decimal_places=1, default=2, db_default=2
+    )
+    updated_by = models.ForeignKey(
+        Person, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("修改人")
+    )
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True, db_default=models.functions.Now())
+
+    class Meta:
+        verbose_name = _("排名规则")
+        verbose_name_plural = _("排名规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(on_time_weight__gte=0, timeliness_weight__gte=0, completion_weight__gte=0),
+                name="ranking_weights_not_negative",
+                violation_error_message=_("权重不能为负数。"),
+            ),
+            models.CheckConstraint(
+                condition=Exact(
+                    models.F("on_time_weight")
+                    + models.F("timeliness_weight")
+                    + models.F("completion_weight"),
+                    100,
+                ),
+                name="ranking_weights_sum_100",
+                violation_error_message=_("三项权重之和须为 100。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(overdue_penalty__gte=0, returned_penalty__gte=0, overdue_order_penalty__gte=0),
+                name="ranking_penalties_not_negative",
+                violation_error_message=_("扣分不能为负数。"),
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.campaign) if self.campaign_id else str(_("默认排名规则"))
 
 
 # ---- Weekly ranking snapshots ----------------------------------------------------------------------

@@ -11,28 +11,34 @@ Superusers read everything.
 """
 
 import datetime
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Value,
     When,
 )
+from django.db.models.functions import TruncDate
+from django.db.models.lookups import StartsWith
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from tasks.flags import EPOCH, DayNumber
-from tasks.models import RUNNING_STATUSES, Person, Role, Task, TaskStatus, Unit
+from tasks.models import RUNNING_STATUSES, Campaign, Person, Role, Task, TaskStatus, Unit
 from tasks.selectors import NOTHING, access_for
 
 from .models import (
@@ -50,7 +56,10 @@ from .models import (
     SupervisionAttachment,
     SupervisionGroup,
     SupervisionOrder,
+    Urgency,
 )
+
+SHANGHAI = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
 def _in_roots_q(roots: list[str], field: str) -> Q:
@@ -122,15 +131,107 @@ def order_overdue_q(today: datetime.date) -> Q:
     return Q(deadline__lt=today) & ~Q(status=OrderStatus.CLOSED)
 
 
-def orders_visible_to(user) -> QuerySet[SupervisionOrder]:
+def _orders_scope_q(user) -> Q:
+    """Who reads an order: its unit lies in one of my subtrees, or one of my groups issued it. No viewer
+    (None: a job) reads every order."""
+    if user is None:
+        return Q()
     access = access_for(user)
-    orders = SupervisionOrder.objects.all()
-    if not access.everything:
-        orders = orders.filter(_in_roots_q(access.roots(), "unit") | Q(group__in=_my_groups(user)))
+    if access.everything:
+        return Q()
+    return _in_roots_q(access.roots(), "unit") | Q(group__in=_my_groups(user))
+
+
+def orders_visible_to(user) -> QuerySet[SupervisionOrder]:
     return (
-        orders.select_related("group", "unit", "issued_by__unit")
+        SupervisionOrder.objects.filter(_orders_scope_q(user))
+        .select_related("group", "unit", "issued_by__unit")
         .prefetch_related("cooperating_units", "tasks")
         .order_by("-issued_at", "-id")
+    )
+
+
+def orders_filtered(
+    orders: QuerySet[SupervisionOrder],
+    *,
+    campaign=None,
+    special_action=None,
+    county=None,
+    township=None,
+    unit=None,
+    group=None,
+) -> QuerySet[SupervisionOrder]:
+    """`orders` narrowed by the filters every page and the API offer (rows or ids):
+
+    - `county`, `township` (units, not ids): the addressed unit lies at or under it (a subtree); `unit`: addressed to it;
+    - `group`: issued by that supervision group;
+    - `campaign`: the order names a task of the campaign, or names no task at all and was issued (day in
+      Asia/Shanghai) between the campaign's start and end dates to a unit under the campaign's owner:
+      an order belongs to no campaign by itself, so one without a task belongs to the campaign it was
+      issued in;
+    - `special_action`: the order names a task of the special action (one naming no task cannot be
+      placed in a special action, and counts only without this filter).
+    """
+    for subtree in (county, township):
+        if subtree is not None:
+            orders = orders.filter(unit__path__startswith=subtree.path)
+    if unit is not None:
+        orders = orders.filter(unit=unit)
+    if group is not None:
+        orders = orders.filter(group=group)
+    if campaign is not None or special_action is not None:
+        named = SupervisionOrder.tasks.through.objects.filter(supervisionorder=OuterRef("pk"))
+        if campaign is not None:
+            named = named.filter(task__campaign=campaign)
+        if special_action is not None:
+            named = named.filter(task__special_action=special_action)
+        condition = Q(Exists(named))
+        if special_action is None:
+            issued_in = Campaign.objects.filter(
+                StartsWith(OuterRef("unit__path"), F("owner__path")),
+                pk=getattr(campaign, "pk", campaign),
+                start_date__lte=OuterRef("issued_day"),
+                end_date__gte=OuterRef("issued_day"),
+            )
+            any_task = SupervisionOrder.tasks.through.objects.filter(supervisionorder=OuterRef("pk"))
+            orders = orders.alias(issued_day=TruncDate("issued_at", tzinfo=SHANGHAI))
+            condition |= ~Q(Exists(any_task)) & Q(Exists(issued_in))
+        orders = orders.filter(condition)
+    return orders
+
+
+def orders_in_scope(user, **filters) -> QuerySet[SupervisionOrder]:
+    """The orders the viewer reads (as `orders_visible_to`), narrowed by the filters (`orders_filtered`).
+    Unordered and unjoined: the base of every order figure."""
+    return orders_filtered(SupervisionOrder.objects.filter(_orders_scope_q(user)), **filters).order_by()
+
+
+def open_orders(user, **filters) -> QuerySet[SupervisionOrder]:
+    """THE open 督办单 (not closed out) of a viewer and filters: the dashboard, the 督查 page, the group
+    page, the unit page, the ranking and their API figures all count these rows, so they agree."""
+    return orders_in_scope(user, **filters).exclude(status=OrderStatus.CLOSED)
+
+
+def open_order_count(user, **filters) -> int:
+    return open_orders(user, **filters).count()
+
+
+# Lists of orders: the open ones first, then the most urgent (特急, 紧急, 一般), then the nearest deadline.
+URGENCY_ORDER = Case(
+    When(urgency=Urgency.RED, then=Value(0)),
+    When(urgency=Urgency.YELLOW, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+CLOSED_LAST = Case(
+    When(status=OrderStatus.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField()
+)
+
+
+def orders_by_urgency(orders: QuerySet[SupervisionOrder]) -> QuerySet[SupervisionOrder]:
+    """Open before closed, then by urgency (红色特急 first), then by deadline (soonest first)."""
+    return orders.alias(closed_last=CLOSED_LAST, urgency_rank=URGENCY_ORDER).order_by(
+        "closed_last", "urgency_rank", "deadline", "-id"
     )
 
 
@@ -389,12 +490,12 @@ def deliveries_for(user) -> QuerySet[Delivery]:
 
 
 def orders_addressed_to(user) -> list[SupervisionOrder]:
-    """督办单 addressed to my unit that are not closed yet (the 工作台 lists them): at most 20, soonest first."""
+    """督办单 addressed to my unit that are not closed yet (the 工作台 lists them): at most 20, the most
+    urgent first, then the soonest due."""
     if user.unit_id is None:
         return []
     return list(
-        SupervisionOrder.objects.filter(unit=user.unit_id)
-        .exclude(status=OrderStatus.CLOSED)
-        .select_related("group")
-        .order_by("deadline", "id")[:20]
+        orders_by_urgency(
+            SupervisionOrder.objects.filter(unit=user.unit_id).exclude(status=OrderStatus.CLOSED)
+        ).select_related("group")[:20]
     )

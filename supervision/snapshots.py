@@ -36,8 +36,8 @@ from django.utils import timezone
 
 from tasks.models import REGION_KINDS, Campaign, CampaignStatus, Task, Unit
 
-from .dashboard import ranked_groups, ranking_weights, week_of
-from .models import RankingSnapshot, RankingSnapshotRow
+from .dashboard import ranked_groups, week_of
+from .models import RankingPolicy, RankingSnapshot, RankingSnapshotRow
 
 # The row's own columns; everything else the ranking says about a unit goes into `figures`.
 ROW_COLUMNS = ("unit", "kind", "rank", "score")
@@ -78,16 +78,19 @@ def snapshot_rankings(*, today: datetime.date | None = None) -> Taken:
     returns the week and how many snapshots and rows were written."""
     today = today or timezone.localdate()
     week = week_of(today)
-    campaigns = list(Campaign.objects.filter(status=CampaignStatus.ACTIVE).order_by("pk"))
-    weights = ranking_weights()
+    campaigns = list(
+        Campaign.objects.filter(status=CampaignStatus.ACTIVE).select_related("ranking_policy").order_by("pk")
+    )
     now = timezone.now()
     snapshots: list[RankingSnapshot] = []
     rows: list[list[RankingSnapshotRow]] = []
     regions = snapshot_regions(campaigns)
     for campaign in campaigns:
         for region in regions.get(campaign.pk, []):
-            groups = ranked_groups(None, campaign=campaign, county=region, today=today, weights=weights)
-            ranked = [row for group in groups for row in group["rows"]]
+            policy = getattr(campaign, "ranking_policy", None) or RankingPolicy()
+            groups = ranked_groups(None, campaign=campaign, county=region, today=today, policy=policy)
+            # A unit with nothing to measure has no place (supervision/ranking.py): nothing to freeze.
+            ranked = [row for group in groups for row in group["rows"] if row["rank"] is not None]
             if not ranked:
                 continue
             snapshots.append(

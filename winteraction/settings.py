@@ -33,9 +33,7 @@ try:
     WINTERACTION_CARD_OVERDUE_DAYS = config.env_int("CARD_OVERDUE_DAYS", 7, minimum=0, maximum=90)
     WINTERACTION_CARD_YELLOW_ITEMS = config.env_int("CARD_YELLOW_ITEMS", 2, minimum=1, maximum=100)
     WINTERACTION_CARD_RED_AFTER_DAYS = config.env_int("CARD_RED_AFTER_DAYS", 14, minimum=1, maximum=365)
-    # The ranking's score (supervision/dashboard.py `ranking`): points for the on-time rate and the report
-    # timeliness (each a share, 0–1), minus points per overdue task.
-    RANKING_WEIGHTS = {"on_time_rate": 60, "timeliness": 25, "overdue_penalty": 3}
+    # The ranking's formula is per campaign: supervision.models.RankingPolicy (supervision/ranking.py).
     # Proxies in front of gunicorn whose X-Forwarded-For to trust (nginx: 1), for throttling and
     # lockouts. With 0 the client's own header is ignored, so it cannot buy itself a fresh budget.
     NUM_PROXIES = config.env_int("NUM_PROXIES", 0, minimum=0, maximum=5)

@@ -17,7 +17,7 @@ from tasks.selectors import campaigns_visible_to, special_actions_visible_to, un
 from winteraction.api.schema import ErrorSerializer
 
 from .. import dashboard
-from ..models import CardKind
+from ..models import CardKind, EmptyRate
 
 # ---- Query parameters -----------------------------------------------------------------------------------
 
@@ -114,7 +114,13 @@ class SummarySerializer(serializers.Serializer):
 
 
 class RankingRowSerializer(serializers.Serializer):
-    rank = serializers.IntegerField(help_text=gettext_lazy("同类单位中的名次,1 为最好。"))
+    rank = serializers.IntegerField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "同类单位中的名次,1 为最好;得分相同者名次相同(1、1、3)。尚无可考核指标、暂不排名的单位为 null。"
+        ),
+    )
+    tied = serializers.BooleanField(help_text=gettext_lazy("是否与同类其他单位并列。"))
     unit = serializers.IntegerField(help_text=gettext_lazy("单位 id。"))
     name = serializers.CharField(help_text=gettext_lazy("单位简称。"))
     kind = serializers.CharField(help_text=gettext_lazy("单位类型。"))
@@ -130,9 +136,16 @@ class RankingRowSerializer(serializers.Serializer):
     timeliness = serializers.FloatField(
         allow_null=True, help_text=gettext_lazy("填报及时率 = 7 天内填报 ÷ 推进中。") + RATE_HELP
     )
+    completion_rate = serializers.FloatField(
+        allow_null=True, help_text=gettext_lazy("完成率 = 已销号 ÷ (任务数 − 已撤销)。") + RATE_HELP
+    )
+    returned = serializers.IntegerField(help_text=gettext_lazy("销号申请被退回的次数。"))
     open_orders = serializers.IntegerField(help_text=gettext_lazy("未销号的督办单。"))
     overdue_orders = serializers.IntegerField(help_text=gettext_lazy("逾期未销号的督办单。"))
-    score = serializers.FloatField(help_text=gettext_lazy("得分,按 formula 计算。"))
+    score = serializers.FloatField(
+        allow_null=True,
+        help_text=gettext_lazy("得分(一位小数,满分 100),按 formula 计算;暂不排名的单位为 null。"),
+    )
     previous_rank = serializers.IntegerField(
         allow_null=True,
         help_text=gettext_lazy(
@@ -162,9 +175,19 @@ class RankingGroupSerializer(serializers.Serializer):
 class RankingSerializer(serializers.Serializer):
     today = serializers.DateField(help_text=gettext_lazy("统计日(北京时间)。"))
     weights = serializers.DictField(
-        child=serializers.FloatField(), help_text=gettext_lazy("得分公式的权重(RANKING_WEIGHTS)。")
+        child=serializers.FloatField(),
+        help_text=gettext_lazy(
+            "该行动排名规则的权重(on_time_rate、timeliness、completion_rate,合计 100)和扣分"
+            "(overdue、returned、overdue_orders,每项每个扣几分)。"
+        ),
     )
+    empty_rates = serializers.ChoiceField(
+        choices=EmptyRate.choices,
+        help_text=gettext_lazy("无可计算的比率如何计分:rescale 不计入、其余权重按比例折算;zero 按 0 计。"),
+    )
+    max_score = serializers.IntegerField(help_text=gettext_lazy("满分。"))
     formula = serializers.CharField(help_text=gettext_lazy("得分公式,供页面显示。"))
+    empty_rule = serializers.CharField(help_text=gettext_lazy("无可计算比率的计分说明,供页面显示。"))
     previous_week = serializers.DateField(
         allow_null=True,
         help_text=gettext_lazy("比较所用排名快照的所属周(星期一);没有可比的快照时为 null。"),
@@ -237,7 +260,8 @@ class DashboardSummaryView(DashboardView):
     summary=gettext_lazy("驾驶舱:单位排名"),
     description=gettext_lazy(
         "牵头任务的单位按类型(县直单位、乡镇……)分别排名:任务数、销号、逾期及逾期天数、按期完成率、"
-        "填报及时率、督办单,以及按 RANKING_WEIGHTS 计算的得分。得分相同时逾期少者在前,再按名称。"
+        "填报及时率、完成率、销号退回、督办单,以及按该行动排名规则计算的得分(满分 100)。"
+        "得分相同者名次并列(1、1、3),列出时逾期少者在前,再按名称。"
         "每个单位还给出上周名次及名次变化(来自每周排名快照),以及当前已亮出的红黄牌。"
     ),
     parameters=[DashboardFilterSerializer],

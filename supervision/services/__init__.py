@@ -7,7 +7,7 @@
 - chasing: 催办 by hand, of a task or an order;
 - endpoints: the office's notification channels, and sending a failed delivery again;
 - calendar: the working-day calendar;
-- policies: a campaign's reminder rules;
+- policies: a campaign's reminder rules and ranking formula;
 - inbox: marking my in-app messages read.
 
 Import them from here (`from supervision.services import order_issue`): the modules are how the
@@ -40,10 +40,11 @@ from .orders import (
     order_return,
     order_verify,
 )
-from .policies import POLICY_FIELDS, policy_update
+from .policies import POLICY_FIELDS, RANKING_POLICY_FIELDS, policy_update, ranking_policy_update
 
 __all__ = [
     "POLICY_FIELDS",
+    "RANKING_POLICY_FIELDS",
     "calendar_day_remove",
     "calendar_day_set",
     "calendar_year",
@@ -70,6 +71,7 @@ __all__ = [
     "order_verify",
     "overdue_days",
     "policy_update",
+    "ranking_policy_update",
     "red_after_days",
     "red_candidates",
     "task_chase",

@@ -6,18 +6,20 @@
 - notifications: the inbox (the bell) and the office's reminder settings;
 - units: a unit's page and the red and yellow cards page, with the office's card decisions;
 - dashboard: the 驾驶舱;
+- ranking: the ranking page (争先进位), its Excel download, and the office's ranking rules;
 - chasing: the task page's 催办 step (the seam with tasks/views/task_page.py).
 
 Views are thin: they validate with supervision/forms.py, read through supervision/selectors.py, ask
 supervision/permissions.py which steps to offer, and write through supervision.services.
 """
 
-from . import chasing, dashboard, inspections, notifications, orders, units
+from . import chasing, dashboard, inspections, notifications, orders, ranking, units
 
 urlpatterns = [
     *orders.urlpatterns,
     *inspections.urlpatterns,
     *dashboard.urlpatterns,
+    *ranking.urlpatterns,
     *units.urlpatterns,
     *notifications.urlpatterns,
     *chasing.urlpatterns,

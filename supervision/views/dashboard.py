@@ -57,6 +57,11 @@ def _filters(request) -> dict:
     }
 
 
+def _query(chosen: dict) -> str:
+    params = {name: row.pk for name, row in chosen.items() if row is not None}
+    return "?" + urlencode(params) if params else ""
+
+
 def _task_list_url(chosen: dict, **flags) -> str:
     params = {name: row.pk for name, row in chosen.items() if row is not None}
     params.update(flags)
@@ -124,7 +129,8 @@ def _cards(figures: dict, chosen: dict) -> list[dict]:
             "key": "open_orders",
             "label": _("未销号督办单"),
             "value": figures["open_orders"],
-            "url": reverse("supervision"),
+            # The 督查 page with the same filters lists (and counts) the same orders.
+            "url": reverse("supervision") + _query(chosen),
             "tone": "info",
             "note": _("其中逾期 %(count)s") % {"count": figures["overdue_orders"]},
         },

@@ -37,14 +37,14 @@ from ..forms import (
     add_service_errors,
     mark_invalid,
 )
-from ..models import OrderStatus, SupervisionAttachment, SupervisionGroup
+from ..models import SupervisionAttachment, SupervisionGroup
 from ..selectors import (
     acting_groups,
     attachments_visible_to,
     findings_visible_to,
     groups_visible_to,
     inspections_visible_to,
-    orders_visible_to,
+    open_orders,
     scope_of,
 )
 
@@ -92,7 +92,7 @@ def group_list(request):
         groups = SupervisionGroup.objects.filter(members=user)
     # Counted over what this user may see: a group's work elsewhere stays out of the figures.
     visible_inspections = inspections_visible_to(user).values("pk")
-    open_orders = orders_visible_to(user).exclude(status=OrderStatus.CLOSED).values("pk")
+    open_ones = open_orders(user).values("pk")
     groups = (
         groups.select_related("issuing_unit", "leader__unit")
         .prefetch_related("scope_units", "scope_special_actions", "members__unit")
@@ -100,7 +100,7 @@ def group_list(request):
             inspection_count=Count(
                 "inspections", filter=Q(inspections__in=visible_inspections), distinct=True
             ),
-            open_order_count=Count("orders", filter=Q(orders__in=open_orders), distinct=True),
+            open_order_count=Count("orders", filter=Q(orders__in=open_ones), distinct=True),
         )
         .order_by("issuing_unit__path", "name")
     )

@@ -8,7 +8,7 @@ call before they refuse."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case, Value, When
+from django.db.models import Case, Count, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -22,7 +22,13 @@ from .. import permissions, services
 from ..filters import SupervisionOrderFilter
 from ..forms import EVIDENCE_ACCEPT
 from ..models import OrderStatus
-from ..selectors import acting_groups, evidence_by_event, order_overdue_q, orders_visible_to
+from ..selectors import (
+    acting_groups,
+    evidence_by_event,
+    order_overdue_q,
+    orders_by_urgency,
+    orders_visible_to,
+)
 
 HOME_ORDERS = 200
 
@@ -57,18 +63,23 @@ def supervision_home(request):
     elif show == "unit":
         orders = orders.filter(unit=user.unit_id)
     today = timezone.localdate()
+    # Counted over every order the filters keep, not the page shown: the figure the dashboard links here.
+    counts = orders.order_by().aggregate(
+        open=Count("pk", filter=~Q(status=OrderStatus.CLOSED)),
+        overdue=Count("pk", filter=order_overdue_q(today)),
+    )
     orders = orders.annotate(
         is_overdue=Case(When(order_overdue_q(today), then=Value(True)), default=Value(False))
     )
-    orders = list(orders.order_by("status", "deadline", "-id")[:HOME_ORDERS])
-    open_count = sum(1 for order in orders if order.status != OrderStatus.CLOSED)
+    orders = list(orders_by_urgency(orders)[:HOME_ORDERS])
     return render(
         request,
         "supervision/home.html",
         {
             "orders": orders,
-            "open_count": open_count,
-            "overdue_count": sum(1 for order in orders if order.is_overdue),
+            "open_count": counts["open"],
+            "overdue_count": counts["overdue"],
+            "shown_limit": HOME_ORDERS,
             "filters": filters,
             "filter": filtered,
             "show": show,

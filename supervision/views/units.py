@@ -33,9 +33,9 @@ from tasks.selectors import campaigns_visible_to, units_visible_to
 from tasks.views.common import current_campaign
 
 from .. import dashboard, services
-from ..models import CardStatus, OrderStatus
+from ..models import CardStatus
 from ..permissions import may_decide_cards
-from ..selectors import cards_proposed_first, cards_visible_to, orders_visible_to
+from ..selectors import cards_proposed_first, cards_visible_to, open_orders, orders_by_urgency
 from ..services import card_dismiss, card_issue, card_lift
 
 MOST_OVERDUE = 10
@@ -118,13 +118,8 @@ def unit_detail(request, pk):
     )
     for task in overdue:
         task.days_overdue = (today - task.deadline).days
-    orders = list(
-        orders_visible_to(user)
-        .prefetch_related(None)
-        .filter(unit=unit)
-        .exclude(status=OrderStatus.CLOSED)
-        .order_by("deadline", "id")
-    )
+    # The same rows as the figure above (summary's open_orders): the campaign's, in the unit's subtree.
+    orders = list(orders_by_urgency(open_orders(user, campaign=campaign, county=unit)))
     unit_cards = list(cards_proposed_first(cards_visible_to(user).filter(unit=unit)))
     may_decide = may_decide_cards(user, unit)
     return render(

@@ -101,13 +101,17 @@ class Viewer:
         return ("(" + " OR ".join(parts) + ")" if parts else "FALSE"), params
 
     def order_scope(self, unit: str = "ou") -> tuple[str, list]:
-        """Orders addressed to a unit in any of the viewer's subtrees (special-action limits aside)."""
+        """Orders addressed to a unit in any of the viewer's subtrees (special-action limits aside), or
+        issued by one of the viewer's groups."""
         if self.everything:
             return "TRUE", []
         paths = [*self.whole, *(path for path, _actions in self.limited)]
-        if not paths:
-            return "FALSE", []
-        return "(" + " OR ".join(f"{unit}.path LIKE %s" for _p in paths) + ")", [p + "%" for p in paths]
+        mine = (
+            "o.group_id IN (SELECT m.supervisiongroup_id"
+            " FROM supervision_supervisiongroup_members m WHERE m.person_id = %s)"
+        )
+        clauses = [*(f"{unit}.path LIKE %s" for _p in paths), mine]
+        return "(" + " OR ".join(clauses) + ")", [*(p + "%" for p in paths), self.person]
 
 
 def viewer_for(request, unit_id=None) -> Viewer | None:
@@ -257,7 +261,9 @@ WITH ranked AS (
     count(*) FILTER (WHERE t.status = 'in_progress' AND coalesce(
         (SELECT max(r.submitted_at) FROM tasks_progressreport r
           WHERE r.task_id = t.id AND r.unit_id = t.lead_unit_id) >= %(boundary)s,
-        t.start_date > %(last_allowed)s)) AS reported
+        t.start_date > %(last_allowed)s)) AS reported,
+    coalesce(sum((SELECT count(*) FROM tasks_taskevent e
+                   WHERE e.task_id = t.id AND e.kind = 'returned')), 0)::int AS returned
   FROM tasks_task t JOIN tasks_unit lu ON lu.id = t.lead_unit_id
   WHERE {{task_scope}}
   GROUP BY t.lead_unit_id, lu.name, lu.kind
@@ -280,6 +286,44 @@ FROM ranked LEFT JOIN orders USING (unit) LEFT JOIN cards USING (unit)
 """
 
 
+# The default ranking policy (no campaign filter here): weights of the rates, points per penalty.
+DEFAULT_POLICY = {
+    "on_time_rate": 50,
+    "timeliness": 30,
+    "completion_rate": 20,
+    "overdue": 3,
+    "returned": 2,
+    "overdue_orders": 2,
+}
+RATE_LABELS = (("on_time_rate", "按期完成率"), ("timeliness", "填报及时率"), ("completion_rate", "完成率"))
+PENALTY_LABELS = (("overdue", "逾期任务数"), ("returned", "销号退回次数"), ("overdue_orders", "逾期督办单数"))
+
+
+def _score(weights, rates, counts):
+    """Empty rates left out, the others' weights scaled to 100; None with nothing to measure."""
+    measured = [(value / 100, weights[key]) for key, value in rates.items() if value is not None]
+    total = sum(weight for _share, weight in measured)
+    if not total:
+        return None
+    base = 100 * sum(share * weight for share, weight in measured) / total
+    return round(base - sum(weights[key] * count for key, count in counts.items()), 1)
+
+
+def _places(members):
+    scored = sorted(
+        (r for r in members if r["score"] is not None),
+        key=lambda r: (-r["score"], r["overdue"], r["name"], r["unit"]),
+    )
+    unscored = sorted((r for r in members if r["score"] is None), key=lambda r: (r["name"], r["unit"]))
+    scores = [r["score"] for r in scored]
+    for item in scored:
+        item["rank"] = 1 + sum(other > item["score"] for other in scores)
+        item["tied"] = scores.count(item["score"]) > 1
+    for item in unscored:
+        item["rank"], item["tied"] = None, False
+    return scored + unscored
+
+
 def dashboard_ranking(request):
     if request.GET:
         return problem(400, "minimal view: no filters")
@@ -287,7 +331,7 @@ def dashboard_ranking(request):
     if viewer is None:
         return problem(401, "no valid token")
     today = timezone.localdate()
-    weights = {"on_time_rate": 60, "timeliness": 25, "overdue_penalty": 3, **settings.RANKING_WEIGHTS}
+    weights = dict(DEFAULT_POLICY)
     task_scope, task_params = _named(*viewer.task_scope(), "ts")
     order_scope, order_params = _named(*viewer.order_scope(), "os")
     with connection.cursor() as cursor:
@@ -301,11 +345,11 @@ def dashboard_ranking(request):
     for row in rows:
         on_time_rate = _rate(row["on_time"], row["closed"] + row["overdue"])
         timeliness = _rate(row["reported"], row["in_progress"])
-        score = round(
-            weights["on_time_rate"] * (1 if on_time_rate is None else on_time_rate / 100)
-            + weights["timeliness"] * (1 if timeliness is None else timeliness / 100)
-            - weights["overdue_penalty"] * row["overdue"],
-            2,
+        completion_rate = _rate(row["closed"], row["tasks"] - row["cancelled"])
+        score = _score(
+            weights,
+            {"on_time_rate": on_time_rate, "timeliness": timeliness, "completion_rate": completion_rate},
+            {"overdue": row["overdue"], "returned": row["returned"], "overdue_orders": row["overdue_orders"]},
         )
         kinds = set(row["kinds"] or ())
         groups.setdefault(row["kind"], []).append(
@@ -323,9 +367,11 @@ def dashboard_ranking(request):
                 "on_time_rate": on_time_rate,
                 "reported": row["reported"],
                 "timeliness": timeliness,
+                "completion_rate": completion_rate,
+                "returned": row["returned"],
                 "open_orders": row["open_orders"],
                 "overdue_orders": row["overdue_orders"],
-                "score": float(score),
+                "score": score,
                 "previous_rank": None,  # no comparable snapshot without a campaign filter
                 "rank_change": None,
                 "cards": [kind for kind in ("yellow", "red") if kind in kinds],
@@ -336,20 +382,22 @@ def dashboard_ranking(request):
         members = groups.get(kind)
         if not members:
             continue
-        members.sort(key=lambda r: (-r["score"], r["overdue"], r["name"], r["unit"]))
-        for position, item in enumerate(members, start=1):
-            item["rank"] = position
-        ranked.append({"kind": kind, "label": str(UnitKind(kind).label), "rows": members})
-    formula = _("得分 = %(a)s × 按期完成率 + %(b)s × 填报及时率 − %(c)s × 逾期任务数") % {
-        "a": weights["on_time_rate"],
-        "b": weights["timeliness"],
-        "c": weights["overdue_penalty"],
+        ranked.append({"kind": kind, "label": str(UnitKind(kind).label), "rows": _places(members)})
+    formula = _("得分 = %(rates)s%(penalties)s") % {
+        "rates": " + ".join(f"{weights[key]} × {_(label)}" for key, label in RATE_LABELS),
+        "penalties": "".join(f" − {weights[key]} × {_(label)}" for key, label in PENALTY_LABELS),
     }
     return respond(
         {
             "today": today.isoformat(),
             "weights": {name: float(value) for name, value in weights.items()},
+            "empty_rates": "rescale",
+            "max_score": 100,
             "formula": formula,
+            "empty_rule": _(
+                "比率按 0–1 计,满分 100;无可计算的比率(分母为 0)不计入,其余比率的权重按比例折算为 100;"
+                "三项都无可计算的单位暂不排名。"
+            ),
             "previous_week": None,
             "groups": ranked,
         }

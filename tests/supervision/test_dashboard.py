@@ -24,7 +24,15 @@ from tasks.selectors import access_for
 
 API = "/api/v1/dashboard/"
 DAYS = 25  # "today" is the 25th day of the generated history
-WEIGHTS = {"on_time_rate": 60, "timeliness": 25, "overdue_penalty": 3}
+# The default ranking policy (supervision.models.RankingPolicy), by the row figure each applies to.
+POLICY = {
+    "on_time_rate": 50,
+    "timeliness": 30,
+    "completion_rate": 20,
+    "overdue": 3,
+    "returned": 2,
+    "overdue_orders": 2,
+}
 
 
 def moment(start: datetime.date, day: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
@@ -267,15 +275,29 @@ def chosen_tasks(user, *, campaign=None, special_action=None, county=None):
 
 
 def chosen_orders(user, *, campaign=None, special_action=None, county=None):
+    """Orders addressed in the viewer's subtrees or issued by their groups; with a campaign, those naming
+    one of its tasks and those naming none issued during it under its owner."""
     roots = visible_paths(user)
+    groups = set(user.supervision_groups.values_list("pk", flat=True))
     rows = []
     for order in SupervisionOrder.objects.select_related("unit").prefetch_related("tasks"):
-        if roots is not None and not any(order.unit.path.startswith(root) for root in roots):
+        if (
+            roots is not None
+            and not any(order.unit.path.startswith(root) for root in roots)
+            and order.group_id not in groups
+        ):
             continue
         if county is not None and not order.unit.path.startswith(county.path):
             continue
         named = list(order.tasks.all())
-        if campaign is not None and not any(t.campaign_id == campaign.pk for t in named):
+        if campaign is not None and not (
+            any(t.campaign_id == campaign.pk for t in named)
+            or (
+                not named
+                and order.unit.path.startswith(campaign.owner.path)
+                and campaign.start_date <= timezone.localtime(order.issued_at).date() <= campaign.end_date
+            )
+        ):
             continue
         if special_action is not None and not any(t.special_action_id == special_action.pk for t in named):
             continue
@@ -354,31 +376,50 @@ def expected_summary(user, today, **filters):
     return {"today": today, **counted}
 
 
-def expected_ranking(user, today, weights=WEIGHTS, **filters):
+def returned_counts():
+    counts = defaultdict(int)
+    for event in TaskEvent.objects.filter(kind=EventKind.RETURNED):
+        counts[event.task_id] += 1
+    return counts
+
+
+def expected_score(mine, policy=POLICY):
+    """The published formula, counted again: weighted rates (empty ones left out and the rest scaled to
+    100), minus the penalties; None with nothing to measure."""
+    rates = [
+        (mine[name] / 100, policy[name])
+        for name in ("on_time_rate", "timeliness", "completion_rate")
+        if mine[name] is not None
+    ]
+    total = sum(weight for _share, weight in rates)
+    if not total:
+        return None
+    base = 100 * sum(share * weight for share, weight in rates) / total
+    penalties = sum(policy[name] * mine[name] for name in ("overdue", "returned", "overdue_orders"))
+    return round(base - penalties, 1)
+
+
+def expected_ranking(user, today, **filters):
     tasks = chosen_tasks(user, **filters)
     orders = chosen_orders(user, **filters)
+    returned = returned_counts()
     by_kind = defaultdict(list)
     for unit in sorted({t.lead_unit for t in tasks}, key=lambda u: u.pk):
-        mine = figures(
-            [t for t in tasks if t.lead_unit_id == unit.pk],
-            [o for o in orders if o.unit_id == unit.pk],
-            today,
-        )
-        on_time = 1 if mine["on_time_rate"] is None else mine["on_time_rate"] / 100
-        timely = 1 if mine["timeliness"] is None else mine["timeliness"] / 100
-        score = round(
-            weights["on_time_rate"] * on_time
-            + weights["timeliness"] * timely
-            - weights["overdue_penalty"] * mine["overdue"],
-            2,
-        )
-        by_kind[unit.kind].append((score, mine, unit))
+        mine_tasks = [t for t in tasks if t.lead_unit_id == unit.pk]
+        mine = figures(mine_tasks, [o for o in orders if o.unit_id == unit.pk], today)
+        mine["returned"] = sum(returned[t.pk] for t in mine_tasks)
+        by_kind[unit.kind].append((expected_score(mine), mine, unit))
     result = {}
     for kind, rows in by_kind.items():
-        rows.sort(key=lambda r: (-r[0], r[1]["overdue"], r[2].name, r[2].pk))
+        scored = sorted(
+            (r for r in rows if r[0] is not None), key=lambda r: (-r[0], r[1]["overdue"], r[2].name, r[2].pk)
+        )
+        unscored = sorted((r for r in rows if r[0] is None), key=lambda r: (r[2].name, r[2].pk))
+        scores = [r[0] for r in scored]
         result[kind] = [
             {
-                "rank": i,
+                "rank": None if score is None else 1 + sum(other > score for other in scores),
+                "tied": score is not None and scores.count(score) > 1,
                 "unit": unit.pk,
                 "name": unit.name,
                 "score": score,
@@ -388,18 +429,26 @@ def expected_ranking(user, today, weights=WEIGHTS, **filters):
                 },
                 **{
                     k: mine[k]
-                    for k in ("open_orders", "overdue_orders", "in_progress", "reported", "on_time")
+                    for k in (
+                        "open_orders",
+                        "overdue_orders",
+                        "in_progress",
+                        "reported",
+                        "on_time",
+                        "completion_rate",
+                        "returned",
+                    )
                 },
             }
-            for i, (score, mine, unit) in enumerate(rows, start=1)
+            for score, mine, unit in scored + unscored
         ]
     return result
 
 
 def ranking_by_kind(data):
     keys = (
-        "rank unit name score tasks closed overdue overdue_days on_time_rate timeliness "
-        "open_orders overdue_orders in_progress reported on_time"
+        "rank tied unit name score tasks closed overdue overdue_days on_time_rate timeliness "
+        "open_orders overdue_orders in_progress reported on_time completion_rate returned"
     ).split()
     return {group["kind"]: [{k: row[k] for k in keys} for row in group["rows"]] for group in data["groups"]}
 
@@ -531,42 +580,14 @@ def test_departments_and_townships_are_ranked_apart(world, county):
         assert {row["kind"] for row in group["rows"]} == {group["kind"]}
         scores = [row["score"] for row in group["rows"]]
         assert scores == sorted(scores, reverse=True)
-    assert data["weights"] == WEIGHTS and "60" in data["formula"]
+    assert data["weights"] == POLICY and "50 × " in data["formula"] and data["max_score"] == 100
 
 
-def test_ranking_ties_go_to_fewer_overdue_then_to_the_name(world, settings):
-    settings.RANKING_WEIGHTS = {"on_time_rate": 0, "timeliness": 0, "overdue_penalty": 0}  # every score 0
-    w = world
-    past = timezone.localdate() - datetime.timedelta(days=2)
-    township_b = services.unit_create(by=None, name="乙镇", kind="township", parent=w.county)
-    township_a = services.unit_create(by=None, name="甲镇", kind="township", parent=w.county)
-    w.task(lead_unit=w.wanan, start_date=past - datetime.timedelta(days=5), deadline=past)  # one overdue
-    w.task(lead_unit=township_b)
-    w.task(lead_unit=township_a)
-    rows = dashboard.ranking(w.office)["groups"][0]["rows"]
-    first, second = sorted(["甲镇", "乙镇"])
-    assert [(r["rank"], r["name"], r["overdue"], r["score"]) for r in rows] == [
-        (1, first, 0, 0),
-        (2, second, 0, 0),
-        (3, "万安镇", 1, 0),
-    ]
-
-
-def test_an_overdue_task_costs_the_penalty(world):
-    past = timezone.localdate() - datetime.timedelta(days=3)
-    world.task(lead_unit=world.wanan, start_date=past - datetime.timedelta(days=5), deadline=past)
-    world.task(lead_unit=world.shanmu)
-    rows = dashboard.ranking(world.office)["groups"][0]["rows"]
-    assert [(r["name"], r["score"], r["overdue_days"]) for r in rows] == [
-        ("山目乡", 85.0, 0),
-        ("万安镇", 22.0, 3),
-    ]
-
-
-def test_ranking_runs_three_queries_when_no_snapshot_compares(world, county, django_assert_num_queries):
-    # The tasks, the orders, the cards; no last week with a special action (four with one: test_snapshots).
+def test_ranking_runs_four_queries_when_no_snapshot_compares(world, county, django_assert_num_queries):
+    # The campaign's ranking policy, the tasks, the orders, the cards; no last week with a special action
+    # (five with one: test_snapshots).
     access_for(world.office)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         dashboard.ranking(world.office, special_action=world.safety)
 
 
@@ -722,7 +743,7 @@ def test_endpoint_runs_as_many_queries_for_a_large_campaign_as_for_a_small_one(w
     grow(world, 160, first=100)
     large = count()
     assert Unit.objects.filter(kind="township").count() > 40
-    # session, user, group scopes, three filter lookups, then the figures (1, 3 or 1: the ranking's
-    # cards; no last week with a special action)
-    figures_queries = {"summary": 1, "ranking": 3, "heatmap": 1}[endpoint]
+    # session, user, group scopes, three filter lookups, then the figures (1, 4 or 1: the ranking's
+    # policy, tasks, orders, cards; no last week with a special action)
+    figures_queries = {"summary": 1, "ranking": 4, "heatmap": 1}[endpoint]
     assert small == large == 6 + figures_queries

@@ -84,7 +84,7 @@ def test_ranking_lists_departments_and_townships_apart_with_the_formula(world, c
     html = response.content.decode()
     ranks = dashboard.ranking(world.office, campaign=world.campaign)
     assert ranks["formula"] in html
-    assert "60" in ranks["formula"]
+    assert "50 × " in ranks["formula"] and ranks["empty_rule"] in html
     townships = re.search(r'data-testid="ranking-township">(.*?)</table>', html, re.S).group(1)
     departments = re.search(r'data-testid="ranking-department">(.*?)</table>', html, re.S).group(1)
     assert "万安镇" in townships and "山目乡" in townships and "县应急管理局" not in townships
