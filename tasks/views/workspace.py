@@ -33,6 +33,8 @@ from ..selectors import (
     tasks_for_my_unit,
     tasks_visible_to,
     with_last_report_of,
+    with_lead_report,
+    with_return_reason,
 )
 from .common import current_campaign, render_page
 
@@ -47,7 +49,9 @@ def _list_url(**params) -> str:
     return reverse("task-list") + ("?" + urlencode(params) if params else "")
 
 
-def _section(key, title, tasks, count, url, *, tone="secondary", extension=False, show_unit=False):
+def _section(
+    key, title, tasks, count, url, *, tone="secondary", extension=False, show_unit=False, details=False
+):
     return {
         "key": key,
         "title": title,
@@ -58,6 +62,7 @@ def _section(key, title, tasks, count, url, *, tone="secondary", extension=False
         "more": count > SECTION_ROWS,
         "extension": extension,
         "show_unit": show_unit,
+        "details": details,
     }
 
 
@@ -66,7 +71,9 @@ def _my_sections(user, campaign, today) -> list[dict]:
     if user.unit_id is None:
         return []
     rows = list(
-        with_last_report_of(tasks_for_my_unit(user, today=today), user.unit_id)
+        with_return_reason(
+            with_lead_report(with_last_report_of(tasks_for_my_unit(user, today=today), user.unit_id))
+        )
         .filter(campaign=campaign)
         .annotate(
             awaiting_my_report=ExpressionWrapper(awaiting_report_q(today), output_field=BooleanField()),
@@ -87,13 +94,13 @@ def _my_sections(user, campaign, today) -> list[dict]:
     awaiting = pick(lambda t: t.awaiting_my_report)
     returned = pick(lambda t: t.returned)
     awaiting_close = pick(lambda t: t.status == TaskStatus.AWAITING_CLOSE)
-    return [
+    sections = [
         _section(
             "overdue", _("逾期"), overdue, len(overdue), _list_url(unit=unit, overdue="true"), tone="danger"
         ),
         _section(
             "due_soon",
-            _("7日内到期"),
+            _("临期"),
             due_soon,
             len(due_soon),
             _list_url(unit=unit, due_soon="true"),
@@ -127,6 +134,10 @@ def _my_sections(user, campaign, today) -> list[dict]:
             tone="info",
         ),
     ]
+    # A unit's own rows say what the lead unit last reported (存在问题, 下步计划) and why a close-out came back.
+    for section in sections:
+        section["details"] = True
+    return sections
 
 
 def _office_sections(user, campaign, today) -> list[dict]:
@@ -215,7 +226,7 @@ def _headline(user, campaign, today) -> list[dict]:
         },
         {
             "key": "due_soon",
-            "title": _("7日内到期"),
+            "title": _("临期"),
             "count": figures["due_soon"],
             "url": _list_url(due_soon="true"),
             "tone": "warning",

@@ -335,3 +335,65 @@ def test_workspace_runs_a_fixed_number_of_queries(
     make_tasks(world, 27)
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get("/").status_code == 200
+
+
+# ---- What a row says: the lead unit's 存在问题 / 下步计划, and why a close-out came back ---------------------
+
+
+def section_html(response, key: str) -> str:
+    match = re.search(rf'data-section="{key}">(.*?)</section>', html(response), re.S)
+    assert match, f"no section {key}"
+    return match.group(1)
+
+
+def test_a_workspace_row_shows_the_lead_units_latest_problems_and_next_steps(client, world):
+    task = world.task(title="宿舍消防排查", start_date=days(-20), deadline=days(-1))
+    services.progress_report(
+        task=task,
+        by=world.wanan_official,
+        percent=30,
+        done="排查宿舍 12 间",
+        problems="消防通道堵塞",
+        next_steps="周五前清理",
+    )
+    client.force_login(world.wanan_official)
+    row = section_html(client.get("/"), "overdue")
+    assert task.code in row
+    assert "存在问题" in row and "消防通道堵塞" in row
+    assert "下步计划" in row and "周五前清理" in row
+
+
+def test_a_cooperating_unit_sees_the_lead_units_problems_in_its_row(client, world):
+    task = world.task(
+        title="燃气排查", cooperating_units=[world.shanmu], start_date=days(-20), deadline=days(-1)
+    )
+    services.progress_report(task=task, by=world.wanan_official, percent=30, done="排查", problems="管道老化")
+    client.force_login(world.shanmu_official)
+    row = section_html(client.get("/"), "overdue")
+    assert task.code in row and "管道老化" in row
+
+
+def test_a_returned_task_shows_the_return_reason_in_its_row(client, world, wanan_tasks):
+    client.force_login(world.wanan_official)
+    row = section_html(client.get("/"), "returned")
+    assert wanan_tasks["returned"] in row
+    assert 'data-row="return-reason"' in row and "佐证材料不全" in row
+
+
+def test_the_latest_return_reason_is_the_one_shown(client, world):
+    task = world.task(title="退回两次", start_date=days(0), deadline=days(30))
+    services.progress_report(task=task, by=world.wanan_official, percent=90, done="完成")
+    services.task_request_close(task=task, by=world.wanan_official)
+    services.task_return(task=task, by=world.office, reason="第一次理由")
+    services.task_request_close(task=task, by=world.wanan_official)
+    services.task_return(task=task, by=world.office, reason="照片看不清")
+    client.force_login(world.wanan_official)
+    row = section_html(client.get("/"), "returned")
+    assert "照片看不清" in row and "第一次理由" not in row
+
+
+def test_the_due_soon_list_is_called_due_soon(client, world, wanan_tasks):
+    client.force_login(world.wanan_official)
+    head = html(client.get("/"))
+    assert re.search(r'data-tile="due_soon">.*?临期', head, re.S)
+    assert "7日内到期" not in head
