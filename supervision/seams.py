@@ -7,6 +7,7 @@ from . import permissions
 from .models import SupervisionGroup
 from .selectors import orders_addressed_to
 from .views.chasing import CHASE
+from .workspace import inspector_panel
 
 
 def group_scope_sql() -> str:
@@ -41,6 +42,8 @@ def register() -> None:
         return
     tasks_seams.access_scopes.append(tasks_seams.ScopeSource(sql=group_scope_sql))
     tasks_seams.workspace_panels.append(orders_panel)
+    # A group member's work: orders awaiting my 验收, orders overdue in my scope, my inspections.
+    tasks_seams.workspace_panels.append(inspector_panel)
     # The 催办 step on the task page: its form posts to supervision.views.chasing.task_chase.
     tasks_seams.task_page_actions[CHASE] = tasks_seams.PageAction(
         name=CHASE,

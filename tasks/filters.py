@@ -12,7 +12,6 @@ from .models import (
     Campaign,
     ExtensionRequest,
     ExtensionStatus,
-    LeaderCharge,
     Milestone,
     Person,
     ProgressReport,
@@ -24,7 +23,7 @@ from .models import (
     Unit,
     UnitKind,
 )
-from .selectors import awaiting_report_q, pending_extension_subquery, with_last_report_of
+from .selectors import awaiting_report_q, charged_by_q, pending_extension_subquery, with_last_report_of
 
 
 class UnitFilterById(filters.ModelChoiceFilter):
@@ -106,7 +105,7 @@ class TaskFilter(filters.FilterSet):
         return queryset.filter(Q(lead_unit=unit) | Q(pk__in=cooperating))
 
     def filter_charged_by(self, queryset, name, person):
-        return queryset.filter(lead_unit__in=LeaderCharge.objects.filter(leader=person).values("unit"))
+        return queryset.filter(charged_by_q(person))
 
     def filter_county(self, queryset, name, unit):
         return queryset.filter(lead_unit__path__startswith=unit.path)

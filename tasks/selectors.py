@@ -25,6 +25,8 @@ from .models import (
     EventKind,
     ExtensionRequest,
     ExtensionStatus,
+    Instruction,
+    LeaderCharge,
     Person,
     ProgressReport,
     Role,
@@ -301,6 +303,39 @@ def with_return_reason(queryset: QuerySet[Task]) -> QuerySet[Task]:
     """Annotate `return_reason`: the office's reason when it last returned the close-out request (退回)."""
     returned = TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.RETURNED).order_by("-at", "-id")
     return queryset.annotate(return_reason=Subquery(returned.values("note")[:1]))
+
+
+# ---- A leader's charges (分管/包联) ------------------------------------------------------------------
+
+
+def charged_by_q(person) -> Q:
+    """Tasks led by a unit `person` answers for (LeaderCharge: 分管 or 包联). The subquery reads the index of
+    leader_charge_unique (leader first); the task side, the lead_unit index."""
+    return Q(lead_unit__in=LeaderCharge.objects.filter(leader=person).values("unit"))
+
+
+def leader_charges(user) -> QuerySet[LeaderCharge]:
+    return LeaderCharge.objects.filter(leader=user).select_related("unit").order_by("unit__path", "kind")
+
+
+def instructions_with_answers(user) -> QuerySet[Instruction]:
+    """My 批示 on tasks I may read, newest first, each with its answer: the latest progress report on
+    the task submitted after the 批示 (`answer_done`, `answer_problems`, `answer_unit`, `answer_at`;
+    None while nobody has reported since)."""
+    after = ProgressReport.objects.filter(
+        task=OuterRef("task"), submitted_at__gt=OuterRef("created_at")
+    ).order_by("-submitted_at", "-id")
+    return (
+        Instruction.objects.filter(access_for(user).task_q("task__"), leader=user)
+        .select_related("task")
+        .annotate(
+            answer_done=Subquery(after.values("done")[:1]),
+            answer_problems=Subquery(after.values("problems")[:1]),
+            answer_unit=Subquery(after.values("unit__name")[:1]),
+            answer_at=Subquery(after.values("submitted_at")[:1]),
+        )
+        .order_by("-created_at", "-id")
+    )
 
 
 def latest_reports_by_unit(task: Task) -> dict[int, ProgressReport]:
