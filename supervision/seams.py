@@ -7,6 +7,7 @@ from . import handoffs, permissions
 from .models import SupervisionGroup
 from .selectors import orders_addressed_to
 from .views.chasing import CHASE
+from .workspace import inspector_panel
 
 
 def group_scope_sql() -> str:
@@ -43,6 +44,8 @@ def register() -> None:
     tasks_seams.workspace_panels.append(orders_panel)
     # Handoffs in tasks/services.py reach the inboxes and the outbox at once (supervision/handoffs.py).
     tasks_seams.handoff_listeners.append(handoffs.on_task_handoff)
+    # A group member's work: orders awaiting my 验收, orders overdue in my scope, my inspections.
+    tasks_seams.workspace_panels.append(inspector_panel)
     # The 催办 step on the task page: its form posts to supervision.views.chasing.task_chase.
     tasks_seams.task_page_actions[CHASE] = tasks_seams.PageAction(
         name=CHASE,

@@ -23,7 +23,7 @@ from .models import (
     Unit,
     UnitKind,
 )
-from .selectors import awaiting_report_q, pending_extension_subquery, with_last_report_of
+from .selectors import awaiting_report_q, charged_by_q, pending_extension_subquery, with_last_report_of
 
 
 class UnitFilterById(filters.ModelChoiceFilter):
@@ -61,6 +61,13 @@ class TaskFilter(filters.FilterSet):
         queryset=Person.objects.filter(role=Role.LEADER),
         label=_("责任领导"),
     )
+    # 分管/包联: the tasks led by a unit the leader answers for (LeaderCharge); served by the index of
+    # leader_charge_unique (leader first) and the task's lead_unit index.
+    charged_by = filters.ModelChoiceFilter(
+        queryset=Person.objects.filter(role=Role.LEADER),
+        method="filter_charged_by",
+        label=_("分管/包联领导"),
+    )
     # distinct=False: a status is a column of the task, no join can repeat a row, and DISTINCT would
     # sort every matching row (a sequential scan on a province).
     status = filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("状态"), distinct=False)
@@ -96,6 +103,9 @@ class TaskFilter(filters.FilterSet):
     def filter_unit(self, queryset, name, unit):
         cooperating = TaskCooperation.objects.filter(unit=unit).values("task")
         return queryset.filter(Q(lead_unit=unit) | Q(pk__in=cooperating))
+
+    def filter_charged_by(self, queryset, name, person):
+        return queryset.filter(charged_by_q(person))
 
     def filter_county(self, queryset, name, unit):
         return queryset.filter(lead_unit__path__startswith=unit.path)

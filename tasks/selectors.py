@@ -22,14 +22,18 @@ from .models import (
     OPEN_STATUSES,
     REGION_KINDS,
     Campaign,
+    EventKind,
     ExtensionRequest,
     ExtensionStatus,
+    Instruction,
+    LeaderCharge,
     Person,
     ProgressReport,
     Role,
     SpecialAction,
     Task,
     TaskCooperation,
+    TaskEvent,
     TaskStatus,
     Unit,
 )
@@ -274,6 +278,75 @@ def awaiting_report_q(today: datetime.date) -> Q:
     )
     stale = Q(last_report_at__lt=boundary) | Q(last_report_at__isnull=True, start_date__lte=last_allowed_day)
     return Q(status=TaskStatus.IN_PROGRESS) & stale
+
+
+def latest_report_subquery(unit_ref=None) -> QuerySet[ProgressReport]:
+    """The latest report on the outer task (`OuterRef("pk")`) by `unit_ref`, by default the task's lead
+    unit: the one whose percent drives the task. Served by the index report_task_unit_time."""
+    unit_ref = OuterRef("lead_unit_id") if unit_ref is None else unit_ref
+    return ProgressReport.objects.filter(task=OuterRef("pk"), unit=unit_ref).order_by("-submitted_at", "-id")
+
+
+def with_lead_report(queryset: QuerySet[Task]) -> QuerySet[Task]:
+    """Annotate the lead unit's latest report: `lead_report_done`, `lead_report_problems` (存在问题),
+    `lead_report_next_steps` (下步计划), `lead_report_at` (subqueries in the same statement)."""
+    latest = latest_report_subquery()
+    return queryset.annotate(
+        lead_report_done=Subquery(latest.values("done")[:1]),
+        lead_report_problems=Subquery(latest.values("problems")[:1]),
+        lead_report_next_steps=Subquery(latest.values("next_steps")[:1]),
+        lead_report_at=Subquery(latest.values("submitted_at")[:1]),
+    )
+
+
+def with_return_reason(queryset: QuerySet[Task]) -> QuerySet[Task]:
+    """Annotate `return_reason`: the office's reason when it last returned the close-out request (退回)."""
+    returned = TaskEvent.objects.filter(task=OuterRef("pk"), kind=EventKind.RETURNED).order_by("-at", "-id")
+    return queryset.annotate(return_reason=Subquery(returned.values("note")[:1]))
+
+
+# ---- A leader's charges (分管/包联) ------------------------------------------------------------------
+
+
+def charged_by_q(person) -> Q:
+    """Tasks led by a unit `person` answers for (LeaderCharge: 分管 or 包联). The subquery reads the index of
+    leader_charge_unique (leader first); the task side, the lead_unit index."""
+    return Q(lead_unit__in=LeaderCharge.objects.filter(leader=person).values("unit"))
+
+
+def leader_charges(user) -> QuerySet[LeaderCharge]:
+    return LeaderCharge.objects.filter(leader=user).select_related("unit").order_by("unit__path", "kind")
+
+
+def instructions_with_answers(user) -> QuerySet[Instruction]:
+    """My 批示 on tasks I may read, newest first, each with its answer: the latest progress report on
+    the task submitted after the 批示 (`answer_done`, `answer_problems`, `answer_unit`, `answer_at`;
+    None while nobody has reported since)."""
+    after = ProgressReport.objects.filter(
+        task=OuterRef("task"), submitted_at__gt=OuterRef("created_at")
+    ).order_by("-submitted_at", "-id")
+    return (
+        Instruction.objects.filter(access_for(user).task_q("task__"), leader=user)
+        .select_related("task")
+        .annotate(
+            answer_done=Subquery(after.values("done")[:1]),
+            answer_problems=Subquery(after.values("problems")[:1]),
+            answer_unit=Subquery(after.values("unit__name")[:1]),
+            answer_at=Subquery(after.values("submitted_at")[:1]),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def latest_reports_by_unit(task: Task) -> dict[int, ProgressReport]:
+    """{unit id: its latest report on `task`} for every unit that reported (one query)."""
+    newest = ProgressReport.objects.filter(task=OuterRef("task"), unit=OuterRef("unit")).order_by(
+        "-submitted_at", "-id"
+    )
+    reports = ProgressReport.objects.filter(task=task, pk=Subquery(newest.values("pk")[:1])).select_related(
+        "submitted_by__unit"
+    )
+    return {report.unit_id: report for report in reports}
 
 
 def pending_extension_subquery():

@@ -246,6 +246,10 @@ class TaskExportSerializer(TaskSerializer):
     lead_unit_name = serializers.CharField(source="lead_unit.name")
     cooperating_unit_names = serializers.SerializerMethodField()
     responsible_leader_name = serializers.SerializerMethodField()
+    # The lead unit's latest report (annotated by tasks.selectors.with_lead_report): what drives the task.
+    lead_report_done = serializers.CharField(default="", allow_null=True)
+    lead_report_problems = serializers.CharField(default="", allow_null=True)
+    lead_report_next_steps = serializers.CharField(default="", allow_null=True)
 
     class Meta(TaskSerializer.Meta):
         fields = [
@@ -254,6 +258,9 @@ class TaskExportSerializer(TaskSerializer):
             "lead_unit_name",
             "cooperating_unit_names",
             "responsible_leader_name",
+            "lead_report_done",
+            "lead_report_problems",
+            "lead_report_next_steps",
         ]
         read_only_fields = fields
 

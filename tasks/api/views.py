@@ -230,7 +230,8 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         if not self._exporting():
             return selectors.tasks_visible_to(self.request.user, flags=False)
         cooperations = Prefetch("cooperations", queryset=TaskCooperation.objects.order_by("id"))
-        return selectors.tasks_visible_to(self.request.user).prefetch_related(
+        # The lead unit's latest report (最新进展, 存在问题, 下步计划) comes as subqueries of the same statement.
+        return selectors.with_lead_report(selectors.tasks_visible_to(self.request.user)).prefetch_related(
             cooperations, "cooperations__unit"
         )
 

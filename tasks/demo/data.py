@@ -228,6 +228,10 @@ CHARGES = (
     ("zfw_sj", ChargeKind.LIAISON, ("淹底乡", "堤村乡")),
     ("xcb_bz", ChargeKind.IN_CHARGE, ("县委宣传部", "县文明办", "县融媒体中心", "县妇联")),
     ("xcb_bz", ChargeKind.LIAISON, ("山目乡",)),
+    # The county head 包联 the coal township and 分管 the energy bureau (煤矿复工复产): the demo's
+    # "leader" account has units in its charge on the 工作台.
+    ("leader", ChargeKind.LIAISON, ("万安镇",)),
+    ("leader", ChargeKind.IN_CHARGE, ("县能源局",)),
 )
 
 

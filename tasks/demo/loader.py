@@ -239,7 +239,12 @@ class DemoCounty:
                 history.stamp(day, report)
             elif isinstance(step, C):
                 report = services.progress_report(
-                    task=task, by=self.officials[step.unit], percent=step.percent, done=step.done
+                    task=task,
+                    by=self.officials[step.unit],
+                    percent=step.percent,
+                    done=step.done,
+                    problems=step.problems,
+                    next_steps=step.next_steps,
                 )
                 history.stamp(day, report)
             else:
@@ -259,6 +264,16 @@ class DemoCounty:
         if spec.instruction:
             username, text = spec.instruction
             services.instruction_write(task=task, by=self.people[username], text=text)
+        if spec.answer:  # reported after the 批示, so the leader's workspace shows it answered
+            answer = spec.answer
+            services.progress_report(
+                task=task,
+                by=lead_official if answer.unit == spec.lead else self.officials[answer.unit],
+                percent=answer.percent,
+                done=answer.done,
+                problems=answer.problems,
+                next_steps=answer.next_steps,
+            )
         if spec.outcome in ("awaiting", "closed", "returned"):
             services.task_request_close(task=task, by=lead_official, note=spec.outcome_note)
         if spec.outcome == "closed":

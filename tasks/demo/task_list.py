@@ -29,6 +29,8 @@ class C(NamedTuple):
     day: int
     percent: int
     done: str
+    problems: str = ""
+    next_steps: str = ""
 
 
 class M(NamedTuple):
@@ -61,6 +63,8 @@ class TaskSpec:
     outcome_note: str = ""
     extension: tuple[str, int, str] | None = None  # ("pending" | "approved", new deadline, reason)
     instruction: tuple[str, str] | None = None  # (leader username, text)
+    # A report made right after the 批示 (today), by the lead or a cooperating unit: the 批示's answer.
+    answer: C | None = None
 
 
 TASKS = (
@@ -243,7 +247,14 @@ TASKS = (
         ),
         coop_reports=(
             C("nengyuan", -12, 55, "完成全县煤矿隐患排查。"),
-            C("xfjy", -8, 50, "检查人员密集场所131家。"),
+            C(
+                "xfjy",
+                -8,
+                50,
+                "检查人员密集场所131家。",
+                "3家商场消防通道被占用,1家KTV应急照明失效。",
+                "下发整改通知书,一周后逐家复查。",
+            ),
         ),
     ),
     TaskSpec(
@@ -345,7 +356,16 @@ TASKS = (
         target="全县地质灾害隐患点巡查全覆盖,群测群防责任落实到人。",
         coop=("shanmu", "wanan", "zuomu"),
         reports=(R(-14, 40, "完成54处隐患点首轮巡查。"), R(-5, 60, "完成群测群防员培训。")),
-        coop_reports=(C("wanan", -6, 60, "辖区5处隐患点落实巡查责任人。"),),
+        coop_reports=(
+            C(
+                "wanan",
+                -6,
+                60,
+                "辖区5处隐患点落实巡查责任人。",
+                "1处削坡点下方仍有2户未搬离。",
+                "镇村干部包户做工作,雨雪天前完成临时避让。",
+            ),
+        ),
     ),
     TaskSpec(
         key="aq_siwa",
@@ -430,10 +450,27 @@ TASKS = (
                 "协调自然资源局加快办理证照。",
             ),
         ),
-        coop_reports=(C("yuechang", -8, 20, "完成井下排水和设备检修。"),),
+        coop_reports=(
+            C(
+                "yuechang",
+                -8,
+                20,
+                "完成井下排水和设备检修。",
+                "复工复产资金缺口约1200万元。",
+                "向县工信局申请技改资金,同步对接银行贷款。",
+            ),
+        ),
         instruction=(
             "leader",
             "悦昌煤矿复工复产进度滞后,能源局要倒排工期,自然资源局全力配合办理证照,每周报送进展。",
+        ),
+        answer=C(
+            "ziran",
+            0,
+            30,
+            "按县长批示开通证照办理绿色通道,悦昌煤矿采矿许可证延续材料已受理。",
+            "储量核实报告尚需市局评审。",
+            "每周与市局对接一次,争取本月内完成评审。",
         ),
     ),
     TaskSpec(

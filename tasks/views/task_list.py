@@ -77,6 +77,7 @@ class TaskListFilter(TaskFilter):
             .select_related("unit")
             .order_by("unit__path", "id")
         )
+        self.filters["charged_by"].queryset = self.filters["leader"].queryset
         self.filters["parent"].queryset = tasks_visible_to(user)
 
 

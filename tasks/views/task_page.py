@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import evidence, seams, services
 from ..models import (
     Attachment,
+    EventKind,
     ExtensionStatus,
     Milestone,
     ProgressReport,
@@ -43,7 +44,7 @@ from ..page_forms import (
     ReasonForm,
 )
 from ..permissions import TaskPermissions, cooperating_unit_ids
-from ..selectors import task_get_for, task_rows_visible_to
+from ..selectors import latest_reports_by_unit, task_get_for, task_rows_visible_to
 from ..services import InvalidTransition
 
 BODY = "tasks/partials/task_body.html"
@@ -57,17 +58,40 @@ def _permissions(request, task, cooperating_ids=None, pending=None) -> TaskPermi
     return TaskPermissions(request.user, task, cooperating_ids, pending)
 
 
-def _report_baseline(user, task: Task) -> int:
-    """The reporting unit's current percent: the task's for the lead unit, else its latest report's."""
+def _report_baseline(user, task: Task, latest: dict | None = None) -> int:
+    """The reporting unit's current percent: the task's for the lead unit, else its latest report's.
+    `latest` (unit id → latest report, from `latest_reports_by_unit`) saves the query when given."""
     if user.unit_id == task.lead_unit_id:
         return task.progress
-    latest = (
+    if latest is not None:
+        report = latest.get(user.unit_id)
+        return report.percent if report else 0
+    latest_percent = (
         ProgressReport.objects.filter(task=task, unit=user.unit_id)
         .order_by("-submitted_at", "-id")
         .values_list("percent", flat=True)
         .first()
     )
-    return latest or 0
+    return latest_percent or 0
+
+
+def _unit_reports(task: Task, cooperations, latest: dict) -> list[dict]:
+    """One row per unit on the task, the lead unit first: its latest report (None: never reported)."""
+    rows = [{"unit": task.lead_unit, "lead": True, "report": latest.get(task.lead_unit_id)}]
+    rows += [{"unit": c.unit, "lead": False, "report": latest.get(c.unit_id)} for c in cooperations]
+    return rows
+
+
+def _mark_cooperating_reports(task: Task, events, cooperations) -> None:
+    """A progress report by a unit other than the lead is a 配合 report: the timeline says so."""
+    names = {c.unit_id: c.unit.name for c in cooperations}
+    for event in events:
+        if event.kind != EventKind.PROGRESS_REPORTED:
+            continue
+        unit_id = (event.after or {}).get("unit_id")
+        event.cooperating_unit = None
+        if unit_id is not None and unit_id != task.lead_unit_id:
+            event.cooperating_unit = names.get(unit_id, "")
 
 
 # ---- The page -----------------------------------------------------------------------------------
@@ -118,9 +142,11 @@ def _context(request, task: Task, forms: Forms | None = None, open_form: str = "
         .select_related("requested_by__unit")
         .first()
     )
+    latest = latest_reports_by_unit(task)
+    _mark_cooperating_reports(task, events, cooperations)
     can = _permissions(request, task, {c.unit_id for c in cooperations}, pending)
     if can.can_report and forms.report is None:
-        forms.report = ProgressReportForm(baseline=_report_baseline(request.user, task))
+        forms.report = ProgressReportForm(baseline=_report_baseline(request.user, task, latest))
     defaults = {
         "request_close": NoteForm,
         "extension": ExtensionRequestForm,
@@ -138,6 +164,7 @@ def _context(request, task: Task, forms: Forms | None = None, open_form: str = "
         "task": task,
         "today": timezone.localdate(),
         "cooperations": cooperations,
+        "unit_reports": _unit_reports(task, cooperations, latest),
         "milestones": milestones,
         "attachments": attachments,
         "events": events,

@@ -25,14 +25,19 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import seams
 from ..flags import behind_q, due_soon_q, overdue_q
-from ..models import Role, TaskStatus
+from ..models import OPEN_STATUSES, Role, TaskStatus
 from ..selectors import (
     access_for,
     awaiting_report_q,
+    charged_by_q,
+    instructions_with_answers,
+    leader_charges,
     pending_extension_subquery,
     tasks_for_my_unit,
     tasks_visible_to,
     with_last_report_of,
+    with_lead_report,
+    with_return_reason,
 )
 from .common import current_campaign, render_page
 
@@ -47,7 +52,9 @@ def _list_url(**params) -> str:
     return reverse("task-list") + ("?" + urlencode(params) if params else "")
 
 
-def _section(key, title, tasks, count, url, *, tone="secondary", extension=False, show_unit=False):
+def _section(
+    key, title, tasks, count, url, *, tone="secondary", extension=False, show_unit=False, details=False
+):
     return {
         "key": key,
         "title": title,
@@ -58,6 +65,7 @@ def _section(key, title, tasks, count, url, *, tone="secondary", extension=False
         "more": count > SECTION_ROWS,
         "extension": extension,
         "show_unit": show_unit,
+        "details": details,
     }
 
 
@@ -66,7 +74,9 @@ def _my_sections(user, campaign, today) -> list[dict]:
     if user.unit_id is None:
         return []
     rows = list(
-        with_last_report_of(tasks_for_my_unit(user, today=today), user.unit_id)
+        with_return_reason(
+            with_lead_report(with_last_report_of(tasks_for_my_unit(user, today=today), user.unit_id))
+        )
         .filter(campaign=campaign)
         .annotate(
             awaiting_my_report=ExpressionWrapper(awaiting_report_q(today), output_field=BooleanField()),
@@ -87,13 +97,13 @@ def _my_sections(user, campaign, today) -> list[dict]:
     awaiting = pick(lambda t: t.awaiting_my_report)
     returned = pick(lambda t: t.returned)
     awaiting_close = pick(lambda t: t.status == TaskStatus.AWAITING_CLOSE)
-    return [
+    sections = [
         _section(
             "overdue", _("逾期"), overdue, len(overdue), _list_url(unit=unit, overdue="true"), tone="danger"
         ),
         _section(
             "due_soon",
-            _("7日内到期"),
+            _("临期"),
             due_soon,
             len(due_soon),
             _list_url(unit=unit, due_soon="true"),
@@ -127,6 +137,10 @@ def _my_sections(user, campaign, today) -> list[dict]:
             tone="info",
         ),
     ]
+    # A unit's own rows say what the lead unit last reported (存在问题, 下步计划) and why a close-out came back.
+    for section in sections:
+        section["details"] = True
+    return sections
 
 
 def _office_sections(user, campaign, today) -> list[dict]:
@@ -215,7 +229,7 @@ def _headline(user, campaign, today) -> list[dict]:
         },
         {
             "key": "due_soon",
-            "title": _("7日内到期"),
+            "title": _("临期"),
             "count": figures["due_soon"],
             "url": _list_url(due_soon="true"),
             "tone": "warning",
@@ -228,6 +242,65 @@ def _headline(user, campaign, today) -> list[dict]:
             "tone": "danger",
         },
     ]
+
+
+# ---- A leader's charges and 批示 ----------------------------------------------------------------------
+
+# Latest problems shown in a leader's panel; the tasks list links to all of them.
+PROBLEM_ROWS = 10
+
+
+def _leader_panel(user, campaign, today) -> dict | None:
+    """For a leader: the units I answer for (LeaderCharge: 分管/包联) with their open, overdue and behind
+    tasks, those overdue or behind with the lead unit's latest 存在问题, the latest problems reported,
+    and my 批示 with their answers. Three queries: charges, the charged tasks, the 批示."""
+    if user.role != Role.LEADER:
+        return None
+    charges = list(leader_charges(user))
+    rows = []
+    if charges:
+        rows = list(
+            with_return_reason(with_lead_report(tasks_visible_to(user, today=today)))
+            .filter(charged_by_q(user), campaign=campaign, status__in=OPEN_STATUSES)
+            .order_by("deadline", "code", "id")
+        )
+    units = []
+    for charge in charges:
+        led = [task for task in rows if task.lead_unit_id == charge.unit_id]
+        units.append(
+            {
+                "charge": charge,
+                "open": len(led),
+                "overdue": sum(1 for t in led if t.is_overdue),
+                "behind": sum(1 for t in led if t.is_behind),
+                "url": _list_url(lead_unit=charge.unit_id),
+            }
+        )
+    late = [task for task in rows if task.is_overdue or task.is_behind]
+    problems = sorted(
+        (task for task in rows if task.lead_report_problems),
+        key=lambda t: (t.lead_report_at, t.pk),
+        reverse=True,
+    )[:PROBLEM_ROWS]
+    instructions = list(instructions_with_answers(user).filter(task__campaign=campaign)[:SECTION_ROWS])
+    if not charges and not instructions:
+        return None
+    return {
+        "units": units,
+        "late": _section(
+            "charged_late",
+            _("分管/包联单位逾期、滞后的任务"),
+            late,
+            len(late),
+            _list_url(charged_by=user.pk),
+            tone="danger",
+            show_unit=True,
+            details=True,
+        ),
+        "problems": problems,
+        "charged_url": _list_url(charged_by=user.pk),
+        "instructions": instructions,
+    }
 
 
 HEADLINE_ROLES = (Role.LEADER, Role.INSPECTOR, Role.OFFICE, Role.READONLY)
@@ -259,6 +332,7 @@ def home(request):
             # A leader's or inspector's unit rarely leads tasks: say nothing about empty own lists.
             show_my_sections=has_own_tasks or not (show_headline and user.role != Role.OFFICE),
             office_sections=_office_sections(user, campaign, today),
+            leader_panel=_leader_panel(user, campaign, today),
             headline=_headline(user, campaign, today) if show_headline else None,
         )
     return render_page(request, "tasks/home.html", "tasks/partials/workspace_body.html", context)

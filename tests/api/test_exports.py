@@ -228,3 +228,59 @@ def test_an_export_is_recorded_in_the_audit_log(world, client_for):
     assert entry.detail["format"] == "xlsx"
     assert entry.detail["rows"] == 1
     assert entry.detail["filters"] == {"overdue": "false"}
+
+
+def test_the_export_has_the_lead_units_latest_progress_problems_and_next_steps(world, client_for):
+    task = world.task(title="宿舍消防排查", cooperating_units=[world.shanmu])
+    services.progress_report(
+        task=task,
+        by=world.wanan_official,
+        percent=20,
+        done="旧的进展",
+        problems="旧问题",
+        next_steps="旧计划",
+    )
+    services.progress_report(
+        task=task,
+        by=world.wanan_official,
+        percent=50,
+        done="排查宿舍 12 间",
+        problems="消防通道堵塞",
+        next_steps="周五前清理",
+    )
+    # A cooperating unit's later report does not replace the lead unit's in the export.
+    services.progress_report(
+        task=task,
+        by=world.shanmu_official,
+        percent=90,
+        done="配合完成",
+        problems="配合问题",
+        next_steps="配合计划",
+    )
+    quiet = world.task(title="尚未填报的任务")
+    for fmt, read in (("xlsx", xlsx_rows), ("csv", csv_rows)):
+        rows = read(client_for(world.office).get(TASKS, {"format": fmt}))
+        titles = column(rows, "任务名称")
+        row = titles.index("宿舍消防排查")
+        assert column(rows, "最新进展")[row] == "排查宿舍 12 间"
+        assert column(rows, "存在问题")[row] == "消防通道堵塞"
+        assert column(rows, "下步计划")[row] == "周五前清理"
+        empty = titles.index(quiet.title)
+        assert column(rows, "存在问题")[empty] in ("", None)
+
+
+def test_the_export_reads_the_latest_reports_in_a_fixed_number_of_queries(
+    world, client_for, django_assert_num_queries, django_assert_max_num_queries
+):
+    client = client_for(world.office)
+    for i in range(2):
+        task = world.task(title=f"任务{i}")
+        services.progress_report(task=task, by=world.wanan_official, percent=10, done="进展", problems="问题")
+    client.get(TASKS, {"format": "xlsx"})
+    with django_assert_max_num_queries(10) as few:
+        client.get(TASKS, {"format": "xlsx"})
+    for i in range(2, 12):
+        task = world.task(title=f"任务{i}")
+        services.progress_report(task=task, by=world.wanan_official, percent=10, done="进展", problems="问题")
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get(TASKS, {"format": "xlsx"}).status_code == 200

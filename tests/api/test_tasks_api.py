@@ -874,3 +874,37 @@ def test_a_compiled_detail_is_never_shared_with_a_viewer_of_another_scope(world,
 @pytest.mark.parametrize("pk", ["0", "-3", "9" * 30, "1_0x"])
 def test_a_detail_with_an_impossible_id_is_not_found(world, client_for, pk):
     assert client_for(world.office).get(f"{TASKS}{pk}/").status_code == 404
+
+
+# ---- charged_by: the tasks of the units a leader answers for (分管/包联) ---------------------------------
+
+
+@pytest.fixture
+def charged(world, board):
+    """县长 包联 山目乡 and 分管 县应急管理局: board.calm and board.yingji are theirs."""
+    services.leader_charge_add(by=world.office, leader=world.leader, unit=world.shanmu, kind="liaison")
+    services.leader_charge_add(by=world.office, leader=world.leader, unit=world.yingji, kind="in_charge")
+    return {board.calm.pk, board.yingji.pk}
+
+
+def test_charged_by_filter_keeps_the_tasks_of_the_leaders_units(world, board, charged, client_for):
+    assert listed(client_for(world.office), charged_by=world.leader.pk) == charged
+    assert listed(client_for(world.leader), charged_by=world.leader.pk) == charged
+
+
+def test_charged_by_filter_does_not_widen_the_callers_scope(world, board, charged, client_for):
+    assert listed(client_for(world.other_official), charged_by=world.leader.pk) == set()
+
+
+def test_charged_by_filter_for_a_leader_without_charges_keeps_nothing(world, board, client_for):
+    assert listed(client_for(world.office), charged_by=world.leader.pk) == set()
+
+
+def test_charged_by_filter_refuses_someone_who_is_not_a_leader(world, board, client_for):
+    response = client_for(world.office).get(TASKS, {"charged_by": world.wanan_official.pk})
+    assert response.status_code == 400
+    assert "charged_by" in response.data["fields"]
+
+
+def test_charged_by_filter_needs_a_signed_in_caller(world, board, charged, client_for):
+    assert client_for().get(TASKS, {"charged_by": world.leader.pk}).status_code == 401

@@ -10,7 +10,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.test import RequestFactory
 from django.utils import timezone
 
@@ -261,3 +261,32 @@ def test_the_city_group_has_inspected_and_issued_two_orders(campaign):
     orders = SupervisionOrder.objects.order_by("sequence")
     assert [order.number for order in orders] == [f"临督〔{timezone.localdate().year}〕{n}号" for n in (1, 2)]
     assert [order.status for order in orders] == [OrderStatus.ACKNOWLEDGED, OrderStatus.ISSUED]
+
+
+# ---- What the workspaces of the demo's leader and inspector show (issue 13) -----------------------------
+
+
+def test_cooperating_units_report_problems_and_next_steps(campaign):
+    cooperating = ProgressReport.objects.filter(task__campaign=campaign).exclude(unit=F("task__lead_unit"))
+    assert cooperating.exclude(problems="").exclude(next_steps="").count() >= 2
+
+
+def test_the_county_heads_workspace_shows_units_in_charge_problems_and_an_answered_instruction(
+    campaign, client
+):
+    leader = Person.objects.get(username="leader")
+    assert leader.charges.filter(kind="liaison").exists()
+    client.force_login(leader)
+    page = client.get("/").content.decode()
+    assert 'data-section="charged_units"' in page and 'data-charged-unit="万安镇"' in page
+    problems = re.search(r'data-section="charged_problems">(.*?)</section>', page, re.S).group(1)
+    assert "data-task=" in problems
+    instructions = re.search(r'data-section="my_instructions">(.*?)</section>', page, re.S).group(1)
+    assert "data-answer" in instructions and "绿色通道" in instructions
+
+
+def test_the_inspectors_workspace_lists_the_inspection_they_recorded(campaign, client):
+    client.force_login(Person.objects.get(username="inspector"))
+    page = client.get("/").content.decode()
+    inspections = re.search(r'data-section="my_inspections">(.*?)</section>', page, re.S).group(1)
+    assert "data-inspection=" in inspections

@@ -325,3 +325,29 @@ def test_task_list_runs_a_fixed_number_of_queries(
     make_tasks(world, 55)
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+# ---- charged_by (分管/包联) ---------------------------------------------------------------------------------
+
+
+def test_the_list_keeps_the_tasks_of_the_units_a_leader_answers_for(client, world):
+    from tasks import services as task_services
+
+    task_services.leader_charge_add(by=world.office, leader=world.leader, unit=world.shanmu, kind="liaison")
+    theirs = world.task(title="山目乡燃气排查", lead_unit=world.shanmu)
+    helped = world.task(title="万安镇排查", cooperating_units=[world.shanmu])
+    client.force_login(world.office)
+    page = client.get(reverse("task-list"), {"charged_by": world.leader.pk}).content.decode()
+    assert f'data-task="{theirs.code}"' in page
+    assert f'data-task="{helped.code}"' not in page
+    assert "分管/包联领导" in page  # shown as a removable chip
+
+
+def test_the_charged_by_filter_shows_nothing_outside_my_county(client, world):
+    from tasks import services as task_services
+
+    task_services.leader_charge_add(by=world.office, leader=world.leader, unit=world.shanmu, kind="liaison")
+    theirs = world.task(title="山目乡燃气排查", lead_unit=world.shanmu)
+    client.force_login(world.other_official)
+    page = client.get(reverse("task-list"), {"charged_by": world.leader.pk}).content.decode()
+    assert f'data-task="{theirs.code}"' not in page

@@ -660,9 +660,10 @@ def test_the_page_runs_a_fixed_number_of_queries(client, world, who, django_asse
 
 
 # session, user, access (a township's home region; the office's group scopes), task, cooperations,
-# milestones, attachments, events, pending extension, nav campaigns, current campaign, the bell's
-# unread count; a cooperating unit's report form also reads its own last percent.
-QUERIES = {"wanan_official": 12, "office": 12, "shanmu_official": 13}
+# milestones, attachments, events, pending extension, each unit's latest report (which also gives a
+# cooperating unit's report form its own last percent), nav campaigns, current campaign, the bell's
+# unread count.
+QUERIES = {"wanan_official": 13, "office": 13, "shanmu_official": 13}
 
 
 # ---- Downloads ----------------------------------------------------------------------------------------------
@@ -724,3 +725,64 @@ def test_success_messages_use_django_messages(client, world):
     client.force_login(world.leader)
     response = client.post(reverse("task-instruction", args=[task.pk]), {"instruction-text": "抓紧"})
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["批示已发出。"]
+
+
+# ---- Each unit's reports (lead and 配合) -------------------------------------------------------------
+
+
+def _unit_row(html: str, unit) -> str:
+    import re
+
+    match = re.search(rf'<tr data-unit-report="{unit.pk}">(.*?)</tr>', html, re.S)
+    assert match, f"no row for {unit}"
+    return match.group(1)
+
+
+def test_the_page_shows_each_units_latest_report_with_its_problems_and_next_steps(client, world):
+    task = world.task(cooperating_units=[world.shanmu, world.yingji])
+    services.progress_report(task=task, by=world.wanan_official, percent=20, done="第一次排查")
+    services.progress_report(
+        task=task,
+        by=world.wanan_official,
+        percent=45,
+        done="排查煤矿 6 家",
+        problems="两家煤矿宿舍消防通道堵塞",
+        next_steps="下周复查整改",
+    )
+    services.progress_report(
+        task=task,
+        by=world.shanmu_official,
+        percent=80,
+        done="配合排查 3 家",
+        problems="缺少检测仪器",
+        next_steps="向县应急局借用",
+    )
+    client.force_login(world.office)
+    html = text(page(client, task))
+
+    lead = _unit_row(html, world.wanan)
+    assert "45%" in lead and "排查煤矿 6 家" in lead and "两家煤矿宿舍消防通道堵塞" in lead
+    assert "下周复查整改" in lead and "第一次排查" not in lead
+    shanmu = _unit_row(html, world.shanmu)
+    assert "80%" in shanmu and "缺少检测仪器" in shanmu and "向县应急局借用" in shanmu
+    assert 'data-badge="cooperating"' in shanmu
+    assert "尚未填报" in _unit_row(html, world.yingji)
+    # The task's percent is the lead unit's, and the page says so.
+    assert 'data-testid="progress-source"' in html and "任务进度取牵头单位最近一次填报的进度" in html
+    task.refresh_from_db()
+    assert task.progress == 45
+
+
+def test_the_timeline_marks_a_cooperating_units_report(client, world):
+    task = world.task(cooperating_units=[world.shanmu])
+    services.progress_report(task=task, by=world.wanan_official, percent=30, done="牵头单位填报")
+    services.progress_report(task=task, by=world.shanmu_official, percent=70, done="配合单位填报")
+    client.force_login(world.wanan_official)
+    html = text(page(client, task))
+
+    timeline = html[html.index('id="task-timeline"') :]
+    reports = timeline.split('data-event="progress_reported"')[1:]
+    assert len(reports) == 2
+    newest, oldest = reports  # newest first
+    assert 'data-badge="cooperating-report"' in newest and "山目乡" in newest and "配合单位填报" in newest
+    assert 'data-badge="cooperating-report"' not in oldest.split("</li>")[0]

@@ -335,3 +335,180 @@ def test_workspace_runs_a_fixed_number_of_queries(
     make_tasks(world, 27)
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get("/").status_code == 200
+
+
+# ---- What a row says: the lead unit's 存在问题 / 下步计划, and why a close-out came back ---------------------
+
+
+def section_html(response, key: str) -> str:
+    match = re.search(rf'data-section="{key}">(.*?)</section>', html(response), re.S)
+    assert match, f"no section {key}"
+    return match.group(1)
+
+
+def test_a_workspace_row_shows_the_lead_units_latest_problems_and_next_steps(client, world):
+    task = world.task(title="宿舍消防排查", start_date=days(-20), deadline=days(-1))
+    services.progress_report(
+        task=task,
+        by=world.wanan_official,
+        percent=30,
+        done="排查宿舍 12 间",
+        problems="消防通道堵塞",
+        next_steps="周五前清理",
+    )
+    client.force_login(world.wanan_official)
+    row = section_html(client.get("/"), "overdue")
+    assert task.code in row
+    assert "存在问题" in row and "消防通道堵塞" in row
+    assert "下步计划" in row and "周五前清理" in row
+
+
+def test_a_cooperating_unit_sees_the_lead_units_problems_in_its_row(client, world):
+    task = world.task(
+        title="燃气排查", cooperating_units=[world.shanmu], start_date=days(-20), deadline=days(-1)
+    )
+    services.progress_report(task=task, by=world.wanan_official, percent=30, done="排查", problems="管道老化")
+    client.force_login(world.shanmu_official)
+    row = section_html(client.get("/"), "overdue")
+    assert task.code in row and "管道老化" in row
+
+
+def test_a_returned_task_shows_the_return_reason_in_its_row(client, world, wanan_tasks):
+    client.force_login(world.wanan_official)
+    row = section_html(client.get("/"), "returned")
+    assert wanan_tasks["returned"] in row
+    assert 'data-row="return-reason"' in row and "佐证材料不全" in row
+
+
+def test_the_latest_return_reason_is_the_one_shown(client, world):
+    task = world.task(title="退回两次", start_date=days(0), deadline=days(30))
+    services.progress_report(task=task, by=world.wanan_official, percent=90, done="完成")
+    services.task_request_close(task=task, by=world.wanan_official)
+    services.task_return(task=task, by=world.office, reason="第一次理由")
+    services.task_request_close(task=task, by=world.wanan_official)
+    services.task_return(task=task, by=world.office, reason="照片看不清")
+    client.force_login(world.wanan_official)
+    row = section_html(client.get("/"), "returned")
+    assert "照片看不清" in row and "第一次理由" not in row
+
+
+def test_the_due_soon_list_is_called_due_soon(client, world, wanan_tasks):
+    client.force_login(world.wanan_official)
+    head = html(client.get("/"))
+    assert re.search(r'data-tile="due_soon">.*?临期', head, re.S)
+    assert "7日内到期" not in head
+
+
+# ---- A leader's workspace: the units I answer for (分管/包联), their late work and problems, my 批示 ----------
+
+
+@pytest.fixture
+def charged(world):
+    """县长 包联 万安镇; 山目乡 is nobody's. 万安镇 has an overdue task with a problem reported."""
+    services.leader_charge_add(by=world.office, leader=world.leader, unit=world.wanan, kind="liaison")
+    late = world.task(title="宿舍消防排查", start_date=days(-20), deadline=days(-1))
+    services.progress_report(
+        task=late,
+        by=world.wanan_official,
+        percent=30,
+        done="排查 6 家",
+        problems="检测仪器不足",
+        next_steps="借用",
+    )
+    fine = world.task(title="正常推进", start_date=days(0), deadline=days(30))
+    other = world.task(title="山目乡逾期", lead_unit=world.shanmu, start_date=days(-20), deadline=days(-1))
+    services.progress_report(
+        task=other, by=world.shanmu_official, percent=10, done="起步", problems="山目乡的问题"
+    )
+    return {"late": late, "fine": fine, "other": other}
+
+
+def test_a_leader_sees_the_units_they_answer_for_with_their_late_work(client, world, charged):
+    client.force_login(world.leader)
+    page = html(client.get("/"))
+    units = re.search(r'data-section="charged_units">(.*?)</section>', page, re.S).group(1)
+    row = re.search(r'data-charged-unit="万安镇">(.*?)</tr>', units, re.S).group(1)
+    assert "包联" in row
+    assert re.search(r'data-figure="open">2<', row) and re.search(r'data-figure="overdue">1<', row)
+    assert "山目乡" not in units
+    assert section_codes(client.get("/"), "charged_late") == {charged["late"].code}
+    late = section_html(client.get("/"), "charged_late")
+    assert "检测仪器不足" in late
+
+
+def test_a_leader_sees_the_latest_problems_of_their_units_only(client, world, charged):
+    client.force_login(world.leader)
+    problems = section_html(client.get("/"), "charged_problems")
+    assert "检测仪器不足" in problems and "山目乡的问题" not in problems
+
+
+def test_the_charged_list_links_to_the_task_list_filtered_by_the_leader(client, world, charged):
+    client.force_login(world.leader)
+    page = html(client.get("/"))
+    assert f"charged_by={world.leader.pk}" in page
+    assert list_codes(client, f"/tasks/?charged_by={world.leader.pk}") == {
+        charged["late"].code,
+        charged["fine"].code,
+    }
+
+
+def test_a_leader_sees_their_instructions_and_the_answers(client, world, charged):
+    task = charged["late"]
+    services.instruction_write(task=task, by=world.leader, text="本周内必须解决仪器问题")
+    answered_at = days(0)
+    services.progress_report(
+        task=task, by=world.wanan_official, percent=50, done="已向县应急局借到仪器", problems="仍缺人手"
+    )
+    other = charged["other"]
+    services.instruction_write(task=other, by=world.leader, text="山目乡抓紧推进")
+    client.force_login(world.leader)
+    mine = section_html(client.get("/"), "my_instructions")
+    answered = re.search(
+        r'data-instruction="\d+">((?:(?!</li>).)*本周内必须解决仪器问题.*?)</li>', mine, re.S
+    ).group(1)
+    assert "data-answer" in answered and "已向县应急局借到仪器" in answered and "万安镇" in answered
+    assert answered_at.strftime("%Y-%m-%d") in answered
+    waiting = re.search(r'data-instruction="\d+">((?:(?!</li>).)*山目乡抓紧推进.*?)</li>', mine, re.S).group(
+        1
+    )
+    assert "data-unanswered" in waiting
+
+
+def test_another_leaders_instructions_and_charges_are_not_mine(client, world, charged):
+    from tasks import services as task_services
+
+    deputy = task_services.person_create(
+        by=None,
+        username="deputy",
+        unit=world.county,
+        role="leader",
+        position="副县长",
+        password="winteraction",
+    )
+    services.instruction_write(task=charged["late"], by=world.leader, text="县长的批示")
+    client.force_login(deputy)
+    page = html(client.get("/"))
+    assert "县长的批示" not in page
+    assert 'data-section="charged_units"' not in page
+
+
+def test_a_unit_official_gets_no_leader_panel(client, world, charged):
+    client.force_login(world.wanan_official)
+    assert 'data-testid="leader-panel"' not in html(client.get("/"))
+
+
+def test_the_leader_panel_takes_a_fixed_number_of_queries(
+    client, world, charged, django_assert_num_queries, django_assert_max_num_queries
+):
+    client.force_login(world.leader)
+    client.get("/")
+    with django_assert_max_num_queries(25) as few:
+        client.get("/")
+    for i in range(8):
+        task = world.task(title=f"任务{i}", start_date=days(-20), deadline=days(i - 4))
+        services.progress_report(
+            task=task, by=world.wanan_official, percent=10, done="进展", problems=f"问题{i}"
+        )
+        services.instruction_write(task=task, by=world.leader, text=f"批示{i}")
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert client.get("/").status_code == 200

@@ -21,6 +21,9 @@ TASK_COLUMNS = [
     ("is_overdue", _("逾期")),
     ("is_due_soon", _("临期")),
     ("is_behind", _("滞后")),
+    ("lead_report_done", _("最新进展")),
+    ("lead_report_problems", _("存在问题")),
+    ("lead_report_next_steps", _("下步计划")),
     ("updated_at", _("更新时间")),
 ]
 
