@@ -12,6 +12,9 @@ in its AppConfig.ready():
   `template` and the panel's context, or None to show nothing; the page includes each template.
 - `task_page_actions`: steps the task page offers beside its own (supervision: 催办), by name
   (`PageAction`).
+- `close_out_warnings`: what is still open on a task besides its milestones, listed on the 申请销号
+  form. Each is a function (user, task) → a list of `CloseOutWarning` (supervision: the 督办单 on
+  the task not yet closed out). The page asks them only when it offers the form.
 """
 
 from collections.abc import Callable
@@ -44,6 +47,15 @@ class PageAction:
     can: Callable
 
 
+@dataclass(frozen=True)
+class CloseOutWarning:
+    """One open item the 申请销号 form lists (a warning: the request stays allowed)."""
+
+    text: str
+    url: str = ""
+
+
 access_scopes: list[ScopeSource] = []
 workspace_panels: list[Callable[..., dict | None]] = []
 task_page_actions: dict[str, PageAction] = {}
+close_out_warnings: list[Callable[..., list[CloseOutWarning]]] = []
