@@ -9,12 +9,16 @@ tasks/demo/ because dependencies go from supervision to tasks, never back.
 Units are named as in tasks/demo/data.py, people by username; days are offsets from today.
 """
 
+import contextlib
+import datetime
 from typing import NamedTuple
 
 from django.db import transaction
+from django.utils import timezone
 
 from supervision.models import InspectionKind, SupervisionGroup, SupervisionOrder, Urgency
 from supervision.services import group_create, inspection_record, order_acknowledge, order_issue
+from tasks import clock
 from tasks.demo.data import CITY, COUNTY
 from tasks.demo.loader import DemoCounty, build_county, database_is_empty, demo_exists
 from tasks.models import Task
@@ -139,33 +143,47 @@ def build_inspection(county: DemoCounty, group: SupervisionGroup) -> None:
         for spec in FINDINGS
         if spec.on_first_task
     }
-    inspection = inspection_record(
-        group=group,
-        by=inspector,
-        kind=InspectionKind.ON_SITE,
-        date=county.day(INSPECTION_DAY),
-        summary=INSPECTION_SUMMARY,
-        units=[county.units[spec.unit] for spec in FINDINGS],
-        tasks=[task for task in first_tasks.values() if task],
-        findings=[
-            {"unit": county.units[spec.unit], "text": spec.text}
-            | ({"task": first_tasks[spec.unit]} if spec.on_first_task else {})
-            for spec in FINDINGS
-        ],
-    )
-    for spec, finding in zip(FINDINGS, inspection.findings.order_by("id"), strict=True):
-        order = order_issue(
+    with story_at(county, INSPECTION_DAY, datetime.time(10, 0)):
+        inspection = inspection_record(
             group=group,
             by=inspector,
-            unit=county.units[spec.unit],
-            problem=finding.text,
-            requirement=spec.requirement,
-            deadline=county.day(spec.deadline),
-            urgency=spec.urgency,
-            finding=finding,
+            kind=InspectionKind.ON_SITE,
+            date=county.day(INSPECTION_DAY),
+            summary=INSPECTION_SUMMARY,
+            units=[county.units[spec.unit] for spec in FINDINGS],
+            tasks=[task for task in first_tasks.values() if task],
+            findings=[
+                {"unit": county.units[spec.unit], "text": spec.text}
+                | ({"task": first_tasks[spec.unit]} if spec.on_first_task else {})
+                for spec in FINDINGS
+            ],
         )
+    for spec, finding in zip(FINDINGS, inspection.findings.order_by("id"), strict=True):
+        with story_at(county, INSPECTION_DAY, datetime.time(16, 30)):
+            order = _issue(county, group, inspector, spec, finding)
         if spec.acknowledged_by:
-            order_acknowledge(order=order, by=county.people[spec.acknowledged_by])
+            with story_at(county, INSPECTION_DAY + 1, datetime.time(9, 10)):
+                order_acknowledge(order=order, by=county.people[spec.acknowledged_by])
+
+
+def story_at(county: DemoCounty, day: int, time: datetime.time):
+    """The demo's story is dated on the day it tells (tasks.clock), the timeline included."""
+    if day >= 0:
+        return contextlib.nullcontext()
+    return clock.story_at(timezone.make_aware(datetime.datetime.combine(county.day(day), time)))
+
+
+def _issue(county, group, inspector, spec, finding):
+    return order_issue(
+        group=group,
+        by=inspector,
+        unit=county.units[spec.unit],
+        problem=finding.text,
+        requirement=spec.requirement,
+        deadline=county.day(spec.deadline),
+        urgency=spec.urgency,
+        finding=finding,
+    )
 
 
 def summary(county: DemoCounty) -> dict[str, int]:

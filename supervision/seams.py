@@ -1,10 +1,13 @@
 """What supervision adds to the tasks app through its seams (tasks/seams.py), registered once in
 SupervisionConfig.ready(): tasks never imports supervision."""
 
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
 from tasks import seams as tasks_seams
 
 from . import handoffs, permissions
-from .models import SupervisionGroup
+from .models import OrderStatus, SupervisionGroup, SupervisionOrder
 from .selectors import orders_addressed_to
 from .views.chasing import CHASE
 from .workspace import inspector_panel
@@ -33,6 +36,24 @@ def orders_panel(user) -> dict:
     return {"template": "supervision/partials/workspace_orders.html", "orders": orders_addressed_to(user)}
 
 
+def open_orders_warning(user, task) -> list[tasks_seams.CloseOutWarning]:
+    """The 督办单 on this task not yet closed out, for the 申请销号 form: one query."""
+    orders = (
+        SupervisionOrder.objects.filter(tasks=task)
+        .exclude(status=OrderStatus.CLOSED)
+        .order_by("deadline", "id")
+        .only("id", "number", "status", "deadline")
+    )
+    return [
+        tasks_seams.CloseOutWarning(
+            text=_("督办单 %(number)s(%(status)s,整改时限 %(deadline)s)未销号")
+            % {"number": order.number, "status": order.get_status_display(), "deadline": order.deadline},
+            url=reverse("order-detail", args=[order.pk]),
+        )
+        for order in orders
+    ]
+
+
 def may_chase(user, task) -> bool:
     return permissions.may_chase(user)
 
@@ -46,6 +67,7 @@ def register() -> None:
     tasks_seams.handoff_listeners.append(handoffs.on_task_handoff)
     # A group member's work: orders awaiting my 验收, orders overdue in my scope, my inspections.
     tasks_seams.workspace_panels.append(inspector_panel)
+    tasks_seams.close_out_warnings.append(open_orders_warning)
     # The 催办 step on the task page: its form posts to supervision.views.chasing.task_chase.
     tasks_seams.task_page_actions[CHASE] = tasks_seams.PageAction(
         name=CHASE,

@@ -15,6 +15,9 @@ in its AppConfig.ready():
 - `handoff_listeners`: told of every handoff in tasks/services.py (a task assigned or reassigned, a
   close-out returned, an extension decided, a 批示), inside the service's transaction (`Handoff`).
   Supervision's listener puts it in the inboxes and the outbox of the people now holding the work.
+- `close_out_warnings`: what is still open on a task besides its milestones, listed on the 申请销号
+  form. Each is a function (user, task) → a list of `CloseOutWarning` (supervision: the 督办单 on
+  the task not yet closed out). The page asks them only when it offers the form.
 """
 
 from collections.abc import Callable
@@ -71,7 +74,16 @@ class Handoff:
     by: object = None
 
 
+@dataclass(frozen=True)
+class CloseOutWarning:
+    """One open item the 申请销号 form lists (a warning: the request stays allowed)."""
+
+    text: str
+    url: str = ""
+
+
 access_scopes: list[ScopeSource] = []
 workspace_panels: list[Callable[..., dict | None]] = []
 task_page_actions: dict[str, PageAction] = {}
 handoff_listeners: list[Callable[[Handoff], None]] = []
+close_out_warnings: list[Callable[..., list[CloseOutWarning]]] = []

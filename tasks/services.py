@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import evidence, permissions, seams
+from . import clock, evidence, permissions, seams
 from .models import (
     OPEN_STATUSES,
     REGION_KINDS,
@@ -103,7 +103,7 @@ def _record(
     task: Task, kind: str, by: Person | None, *, before=None, after=None, note: str = ""
 ) -> TaskEvent:
     return TaskEvent.objects.create(
-        task=task, kind=kind, actor=by, before=before or {}, after=after or {}, note=note
+        task=task, kind=kind, actor=by, at=clock.now(), before=before or {}, after=after or {}, note=note
     )
 
 
@@ -549,6 +549,7 @@ def progress_report(
         problems=(problems or "").strip(),
         next_steps=(next_steps or "").strip(),
         submitted_by=by,
+        submitted_at=clock.now(),
     )
     report.full_clean()
     report.save()

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('supervision', '0007_endpoint_unique_per_owner'),
+        ('supervision', '0008_handoffs'),
         ('tasks', '0008_indexes_for_scale'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

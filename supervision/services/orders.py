@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tasks import clock
 from tasks.models import EventKind, Person, TaskEvent, Unit
 from tasks.services import InvalidTransition, require_text
 
@@ -43,13 +44,19 @@ def _require_order_status(order: SupervisionOrder, allowed, action: str) -> None
 
 
 def _order_event(order: SupervisionOrder, kind: str, by: Person, note: str = "") -> OrderEvent:
-    return OrderEvent.objects.create(order=order, kind=kind, actor=by, note=note)
+    return OrderEvent.objects.create(order=order, kind=kind, actor=by, at=clock.now(), note=note)
 
 
 def _task_events(order: SupervisionOrder, kind: str, by: Person) -> None:
     """The step also shows on each related task's timeline."""
     TaskEvent.objects.bulk_create(
-        TaskEvent(task=task, kind=kind, actor=by, after={"order_id": order.pk, "number": order.number})
+        TaskEvent(
+            task=task,
+            kind=kind,
+            actor=by,
+            at=clock.now(),
+            after={"order_id": order.pk, "number": order.number},
+        )
         for task in order.tasks.all()
     )
 

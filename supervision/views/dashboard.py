@@ -5,8 +5,13 @@ from a GET form; an id that is not a number or lies outside the viewer's scope i
 offered are the scoped ones). A fixed number of queries: the choices (three), the figures (five),
 the trends and lists of supervision/trends.py (six: by special action, three for the weeks, two lists).
 The weeks are those of the chosen campaign, else of the current one (with "all campaigns" chosen, one
-query more to find it). `?screen=1` is the big-screen mode (大屏) for a wall display: dark, full width,
-reloading every minute.
+query more to find it).
+
+`?screen=1` is the big-screen mode (大屏) for a wall display at 1920×1080: dark, no filter controls, the
+headline cards always on screen and the panels in groups (pages) that take turns, so that nothing
+scrolls. The data refreshes without reloading the page: htmx polls this same URL and swaps in the
+data partial (an htmx request gets only the partial; dashboard.js redraws the charts). `refresh=<seconds>`
+and `rotate=<seconds>` tune it within SCREEN_REFRESH and SCREEN_ROTATE's bounds.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -21,7 +26,50 @@ from tasks.views.common import current_campaign
 
 from .. import dashboard, trends
 
-SCREEN_REFRESH_SECONDS = 60
+# (default, lowest, highest) seconds: how often the big screen fetches its data, and how long each
+# group of panels stays up.
+SCREEN_REFRESH = (60, 5, 3600)
+SCREEN_ROTATE = (20, 5, 600)
+# The big screen's lists: rows of each "most overdue" list, and lines (rows and group headings) in one
+# column of the ranking, two columns a page. Both fit a 1080-pixel-high screen at its font size.
+SCREEN_LIST_ROWS = 8
+SCREEN_RANKING_LINES = 18
+
+
+def _seconds(value, bounds: tuple[int, int, int]) -> int:
+    """A GET parameter in seconds, held within its bounds; the default when absent or not a number."""
+    default, lowest, highest = bounds
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(seconds, lowest), highest)
+
+
+def _ranking_pages(ranking: dict, lines: int = SCREEN_RANKING_LINES) -> list[list[list[dict]]]:
+    """The ranking cut for the big screen: pages of two columns, each column at most `lines` lines.
+
+    A line is a group's heading ({"heading": label}) or a unit's row ({"row": row}); a heading is
+    repeated with "(续)" when its group goes on in the next column, and never ends a column alone.
+    """
+    columns: list[list[dict]] = []
+    column: list[dict] = []
+    for group in ranking["groups"]:
+        rows = list(group["rows"])
+        first = True
+        while rows:
+            if len(column) + 2 > lines:  # room for the heading and at least one row
+                columns.append(column)
+                column = []
+            label = group["label"] if first else _("%(group)s(续)") % {"group": group["label"]}
+            column.append({"heading": label})
+            take = lines - len(column)
+            column.extend({"row": row} for row in rows[:take])
+            rows = rows[take:]
+            first = False
+    if column:
+        columns.append(column)
+    return [columns[i : i + 2] for i in range(0, len(columns), 2)]
 
 
 def _chosen(rows, value):
@@ -234,6 +282,8 @@ def dashboard_page(request):
     overdue = trends.overdue_lists(request.user, **chosen)
     screen = request.GET.get("screen") == "1"
     query = {name: row.pk for name, row in chosen.items() if row is not None}
+    refresh = _seconds(request.GET.get("refresh"), SCREEN_REFRESH)
+    rotate = _seconds(request.GET.get("rotate"), SCREEN_ROTATE)
     context = {
         **filters,
         "summary": figures,
@@ -245,13 +295,26 @@ def dashboard_page(request):
         "overdue_tasks_url": _task_list_url(chosen, overdue="true"),
         "chart_data": _chart_data(figures, heat, chosen, screen, bars, weeks),
         "screen": screen,
-        "refresh_seconds": SCREEN_REFRESH_SECONDS,
         "screen_url": reverse("dashboard") + "?" + urlencode({**query, "screen": 1}),
         "page_url": reverse("dashboard") + ("?" + urlencode(query) if query else ""),
         "nav_section": "supervision",
     }
-    template = "supervision/partials/dashboard_screen.html" if screen else "supervision/dashboard.html"
-    return render(request, template, context)
+    if not screen:
+        return render(request, "supervision/dashboard.html", context)
+    context |= {
+        "refresh_seconds": refresh,
+        "rotate_seconds": rotate,
+        "data_url": reverse("dashboard")
+        + "?"
+        + urlencode({**query, "screen": 1, "refresh": refresh, "rotate": rotate}),
+        "screen_overdue_tasks": overdue["tasks"][:SCREEN_LIST_ROWS],
+        "screen_overdue_orders": overdue["orders"][:SCREEN_LIST_ROWS],
+        "screen_list_rows": SCREEN_LIST_ROWS,
+        "ranking_pages": _ranking_pages(ranks),
+    }
+    if request.htmx:
+        return render(request, "supervision/partials/dashboard_screen_data.html", context)
+    return render(request, "supervision/partials/dashboard_screen.html", context)
 
 
 urlpatterns = [path("supervision/dashboard/", dashboard_page, name="dashboard")]

@@ -9,6 +9,7 @@ The demo password is hashed once per load and the hash given to every account: h
 slow (PBKDF2), and 73 accounts each hashing the same password took most of the load's time.
 """
 
+import contextlib
 import datetime
 from collections import Counter
 
@@ -16,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from tasks import services
+from tasks import clock, services
 from tasks.models import (
     Campaign,
     ExtensionRequest,
@@ -190,7 +191,20 @@ class DemoCounty:
         leader = self.people[spec.leader] if spec.leader else action.lead_leader
         lead_official = self.officials[spec.lead]
         history = _History(self, index)
-        task = services.task_create(
+        with history.on(spec.start):
+            task = self.create_task(spec, action, leader, office)
+        self.tasks[spec.key] = task
+
+        milestones = []
+        with history.on(spec.start):
+            for title, due, _done in spec.milestones:
+                milestones.append(
+                    services.milestone_add(task=task, by=office, title=title, due_date=self.day(due))
+                )
+        self.build_history(spec, task, milestones, history, lead_official, office)
+
+    def create_task(self, spec: TaskSpec, action: SpecialAction, leader: Person, office: Person) -> Task:
+        return services.task_create(
             campaign=self.campaign,
             special_action=action,
             title=spec.title,
@@ -205,14 +219,8 @@ class DemoCounty:
             priority=spec.priority,
             parent=self.tasks[spec.parent] if spec.parent else None,
         )
-        self.tasks[spec.key] = task
 
-        milestones = []
-        for title, due, _done in spec.milestones:
-            milestones.append(
-                services.milestone_add(task=task, by=office, title=title, due_date=self.day(due))
-            )
-
+    def build_history(self, spec, task, milestones, history, lead_official, office) -> None:
         # The rest of the history, in day order: reports (lead and cooperating) and milestones done.
         steps: list[tuple[int, int, object]] = []
         steps += [(r.day, 0, r) for r in spec.reports]
@@ -228,28 +236,29 @@ class DemoCounty:
                 if step.percent < last_percent:
                     raise ValueError(f"demo data: {spec.key}'s progress goes backwards")
                 last_percent = step.percent
-                report = services.progress_report(
-                    task=task,
-                    by=lead_official,
-                    percent=step.percent,
-                    done=step.done,
-                    problems=step.problems,
-                    next_steps=step.next_steps,
-                )
-                history.stamp(day, report)
+                with history.on(day):
+                    services.progress_report(
+                        task=task,
+                        by=lead_official,
+                        percent=step.percent,
+                        done=step.done,
+                        problems=step.problems,
+                        next_steps=step.next_steps,
+                    )
             elif isinstance(step, C):
-                report = services.progress_report(
-                    task=task,
-                    by=self.officials[step.unit],
-                    percent=step.percent,
-                    done=step.done,
-                    problems=step.problems,
-                    next_steps=step.next_steps,
-                )
-                history.stamp(day, report)
+                with history.on(day):
+                    services.progress_report(
+                        task=task,
+                        by=self.officials[step.unit],
+                        percent=step.percent,
+                        done=step.done,
+                        problems=step.problems,
+                        next_steps=step.next_steps,
+                    )
             else:
                 milestone, _m = step
-                services.milestone_complete(milestone=milestone, by=lead_official, done_on=self.day(day))
+                with history.on(day):
+                    services.milestone_complete(milestone=milestone, by=lead_official, done_on=self.day(day))
 
         # Today: extensions, instructions and the close-out steps.
         if spec.extension:
@@ -305,15 +314,10 @@ class DemoCounty:
 
 
 class _History:
-    """Moves the submission time of a task's just-made progress reports back to the day they stand for.
-
-    Demo history: `progress_report` stamps a report with now(), and the demo cannot travel
-    in time (time-machine is a dev dependency only), so a few weeks of reports would all
-    read "just now". Right after each report is made, its `submitted_at` (and nothing
-    else) is moved back to 08:30 + a few minutes on its day; the steps of a task run in
-    day order, so older reports stay earlier. The timeline (`TaskEvent`) is left as the
-    services wrote it: it is the audit trail, append-only on PostgreSQL, and truthfully
-    says when the demo was loaded.
+    """Dates a task's story on the days it tells (tasks.clock.story_at): its creation on its start
+    day, each report and milestone on its day, at 08:30 + a few minutes, later steps later. The
+    services write the rows, timeline events included, with that moment, so the timeline says "3 days
+    ago" where the demo does. Steps of today (day 0) happen now; a moment never lies in the future.
     """
 
     def __init__(self, county: DemoCounty, index: int):
@@ -321,11 +325,11 @@ class _History:
         self.base_minutes = (index * 37) % 180
         self.step = 0
 
-    def stamp(self, day: int, report: ProgressReport) -> None:
+    def on(self, day: int):
         self.step += 1
         if day >= 0:
-            return  # today: now() is right
+            return contextlib.nullcontext()
         moment = datetime.datetime.combine(self.county.day(day), datetime.time(8, 30)) + datetime.timedelta(
             minutes=self.base_minutes + 11 * self.step
         )
-        ProgressReport.objects.filter(pk=report.pk).update(submitted_at=timezone.make_aware(moment))
+        return clock.story_at(timezone.make_aware(moment))

@@ -128,6 +128,22 @@ def _extra_actions(request, task: Task, forms: Forms, open_form: str) -> list[di
     ]
 
 
+def _close_out_warnings(request, task: Task, milestones: list[Milestone]) -> list[seams.CloseOutWarning]:
+    """What is still open on the task, listed on the 申请销号 form: its milestones not done (no query:
+    the page has them), then what other apps register (supervision: open 督办单, one query). A warning
+    only: the unit may still ask, the office decides (docs/domain-model.md)."""
+    warnings = [
+        seams.CloseOutWarning(
+            text=_("节点“%(title)s”(时限 %(due)s)未完成") % {"title": m.title, "due": m.due_date}
+        )
+        for m in milestones
+        if m.done_on is None
+    ]
+    for source in seams.close_out_warnings:
+        warnings += source(request.user, task)
+    return warnings
+
+
 def _context(request, task: Task, forms: Forms | None = None, open_form: str = "") -> dict:
     """Everything the page shows, in a fixed number of queries whatever the task's history."""
     forms = forms or Forms()
@@ -162,6 +178,7 @@ def _context(request, task: Task, forms: Forms | None = None, open_form: str = "
             setattr(forms, name, form_class(prefix=name.strip("_")))
     return {
         "task": task,
+        "close_out_warnings": _close_out_warnings(request, task, milestones) if can.can_request_close else [],
         "today": timezone.localdate(),
         "cooperations": cooperations,
         "unit_reports": _unit_reports(task, cooperations, latest),

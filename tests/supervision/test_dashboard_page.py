@@ -112,12 +112,80 @@ def test_filters_narrow_the_figures(world, client, county_tasks):
     assert card_value(response, "overdue") == "0"
 
 
-def test_big_screen_mode_refreshes_itself(world, client, county_tasks):
+def test_big_screen_polls_its_data_instead_of_reloading_the_page(world, client, county_tasks):
     html = page(client, world.office, "?screen=1").content.decode()
-    assert '<meta http-equiv="refresh" content="60">' in html
+    assert 'http-equiv="refresh"' not in html
     assert 'data-bs-theme="dark"' in html
+    assert 'hx-trigger="every 60s"' in html
+    assert "htmx.min.js" in html
     assert 'id="dashboard-data"' in html
     assert '"screen": true' in html
+
+
+def test_big_screen_has_no_filter_controls(world, client, county_tasks):
+    html = page(client, world.office, "?screen=1").content.decode()
+    assert 'data-testid="dashboard-filters"' not in html
+    assert "<select" not in html
+    assert 'data-testid="dashboard-filters"' in page(client, world.office).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "refresh", "rotate"),
+    [
+        ("", 60, 20),
+        ("&refresh=30&rotate=15", 30, 15),
+        ("&refresh=1&rotate=1", 5, 5),
+        ("&refresh=999999&rotate=999999", 3600, 600),
+        ("&refresh=soon&rotate=", 60, 20),
+    ],
+)
+def test_big_screen_refresh_and_rotation_stay_within_bounds(
+    world, client, county_tasks, query, refresh, rotate
+):
+    html = page(client, world.office, "?screen=1" + query).content.decode()
+    assert f'hx-trigger="every {refresh}s"' in html
+    assert f'data-rotate="{rotate}"' in html
+    assert f"refresh={refresh}&amp;rotate={rotate}" in html  # the polled URL keeps them
+
+
+def test_big_screens_poll_gets_only_the_data_with_the_filters_kept(world, client, county_tasks):
+    client.force_login(world.office)
+    query = f"?screen=1&campaign={world.campaign.pk}&refresh=30"
+    response = client.get(URL + query, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="wa-screen-data"')
+    assert "<html" not in html and "<h1" not in html
+    assert f"campaign={world.campaign.pk}" in html  # the next poll asks for the same figures
+    assert card_value(response, "overdue") == "1"
+    assert '"screen": true' in html
+
+
+def test_big_screen_ranking_pages_hold_two_columns_of_at_most_so_many_lines():
+    from supervision.views.dashboard import _ranking_pages
+
+    ranking = {
+        "groups": [
+            {"label": "县直部门", "rows": [{"unit": i} for i in range(23)]},
+            {"label": "乡镇", "rows": [{"unit": 100 + i} for i in range(8)]},
+            {"label": "开发区", "rows": [{"unit": 200}]},
+        ]
+    }
+    pages = _ranking_pages(ranking, lines=10)
+    columns = [column for page in pages for column in page]
+    assert all(len(page) <= 2 for page in pages)
+    assert all(len(column) <= 10 for column in columns)
+    # Every unit once, in order; every column starts with its group's heading.
+    assert [line["row"]["unit"] for column in columns for line in column if "row" in line] == [
+        *range(23),
+        *range(100, 108),
+        200,
+    ]
+    assert all("heading" in column[0] for column in columns)
+    assert columns[1][0]["heading"] == "县直部门(续)"
+    # A heading never ends a column alone.
+    assert all("row" in column[-1] for column in columns)
+    assert _ranking_pages({"groups": []}) == []
 
 
 def test_normal_page_does_not_refresh_itself(world, client, county_tasks):

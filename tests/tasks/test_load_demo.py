@@ -191,9 +191,32 @@ def test_progress_history_spans_weeks_and_each_timeline_reads_in_order(campaign)
     oldest = min(reports.values_list("submitted_at", flat=True))
     assert (now - oldest).days >= 14
     for task in Task.objects.filter(campaign=campaign).prefetch_related("events"):
-        moments = [event.at for event in sorted(task.events.all(), key=lambda event: event.pk)]
-        assert moments == sorted(moments), task.code
-        assert moments[-1] <= now
+        timeline = sorted(task.events.all(), key=lambda event: (event.at, event.pk))
+        assert timeline[0].kind == EventKind.CREATED, task.code  # the story starts with the task
+        assert timeline[-1].at <= now
+
+
+def test_the_timeline_dates_each_step_on_the_day_the_demo_tells(campaign, client):
+    """A report the demo says was made N days ago is on the timeline N days ago, not at load time."""
+    today = timezone.localdate()
+    report = ProgressReport.objects.filter(task__campaign=campaign, submitted_at__date__lt=today).earliest(
+        "submitted_at"
+    )
+    day = timezone.localdate(report.submitted_at)
+    assert (today - day).days >= 14
+    event = TaskEvent.objects.get(
+        task=report.task, kind=EventKind.PROGRESS_REPORTED, actor=report.submitted_by, at=report.submitted_at
+    )
+    created = TaskEvent.objects.get(task=report.task, kind=EventKind.CREATED)
+    assert created.at < event.at
+    assert timezone.localdate(created.at) == report.task.start_date
+    client.force_login(Person.objects.get(username="office"))
+    html = client.get(f"/tasks/{report.task.pk}/").content.decode()
+    assert timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M") in html
+    # The inspection's orders are on their tasks' timelines two days ago, like the inspection.
+    issued = TaskEvent.objects.filter(task__campaign=campaign, kind=EventKind.ORDER_ISSUED)
+    assert issued.exists()
+    assert {(today - timezone.localdate(e.at)).days for e in issued} == {2}
 
 
 def test_running_it_twice_changes_nothing(campaign):

@@ -666,6 +666,62 @@ def test_the_page_runs_a_fixed_number_of_queries(client, world, who, django_asse
 QUERIES = {"wanan_official": 13, "office": 13, "shanmu_official": 13}
 
 
+# ---- Close-out request: what is still open ----------------------------------------------------------------
+
+
+def _open_order(world, task, number_hint="整改"):
+    from supervision.services import order_issue
+
+    return order_issue(
+        group=world.group,
+        by=world.inspector,
+        unit=world.wanan,
+        problem="台账未更新",
+        requirement=number_hint,
+        deadline=days(5),
+        tasks=[task],
+    )
+
+
+def test_the_close_out_request_lists_open_milestones_and_open_orders(client, world):
+    task = in_progress(world)
+    open_milestone = services.milestone_add(
+        task=task, by=world.office, title="完成井下排查", due_date=days(3)
+    )
+    done = services.milestone_add(task=task, by=world.office, title="制定方案", due_date=days(1))
+    services.milestone_complete(milestone=done, by=world.wanan_official, done_on=days(0))
+    order = _open_order(world, task)
+    client.force_login(world.wanan_official)
+    html = text(page(client, task))
+    warning = html[html.index('data-testid="close-out-warnings"') :]
+    warning = warning[: warning.index("</div>")]
+    assert open_milestone.title in warning
+    assert "制定方案" not in warning
+    assert order.number in warning and reverse("order-detail", args=[order.pk]) in warning
+
+
+def test_the_close_out_request_is_still_allowed_with_open_items(client, world):
+    task = in_progress(world)
+    services.milestone_add(task=task, by=world.office, title="完成井下排查", due_date=days(3))
+    _open_order(world, task)
+    client.force_login(world.wanan_official)
+    client.post(reverse("task-request-close", args=[task.pk]), {"request_close-note": "节点已实际完成"})
+    task.refresh_from_db()
+    assert task.status == TaskStatus.AWAITING_CLOSE
+
+
+def test_no_warning_when_nothing_is_open(client, world):
+    task = in_progress(world)
+    done = services.milestone_add(task=task, by=world.office, title="制定方案", due_date=days(1))
+    services.milestone_complete(milestone=done, by=world.wanan_official, done_on=days(0))
+    order = _open_order(world, other := world.task(title="另一项任务"))
+    assert other != task and order
+    client.force_login(world.wanan_official)
+    html = text(page(client, task))
+    assert 'data-action="request-close"' in html
+    assert 'data-testid="close-out-warnings"' not in html
+
+
 # ---- Downloads ----------------------------------------------------------------------------------------------
 
 
