@@ -58,6 +58,8 @@ def pages_to_check() -> list[tuple[str | None, str, dict]]:
         ("office", "/supervision/groups/", desk),
         ("office", f"/supervision/units/{wanan.unit_id}/", desk),
         ("office", "/supervision/cards/", desk),
+        ("office", "/supervision/ranking/", desk),
+        ("office", "/office/ranking/", desk),
         ("office", "/tasks/", desk),
         ("office", f"/tasks/{task.pk}/", desk),
         ("office", "/office/", desk),
@@ -76,6 +78,7 @@ def pages_to_check() -> list[tuple[str | None, str, dict]]:
         ("leader", "/", desk),
         ("leader", f"/tasks/{task.pk}/", desk),
         ("leader", "/supervision/dashboard/", desk),
+        ("leader", "/supervision/ranking/", phone),
         ("leader", "/notifications/", desk),
     ]
 
