@@ -40,12 +40,18 @@ class SupervisionOrderFilter(filters.FilterSet):
     overdue = filters.BooleanFilter(method="filter_overdue", label=_("逾期(已过整改时限且未销号)"))
     # The dashboard's filters, with the dashboard's meaning (selectors.orders_filtered), so that its
     # figures link here and the list counts what they count.
-    campaign = filters.ModelChoiceFilter(queryset=Campaign.objects.all(), method=_as_is, label=_("冬季行动"))
+    # field_name serves only the schema (the parameter's type); orders_filtered applies them.
+    campaign = filters.ModelChoiceFilter(
+        field_name="tasks__campaign", queryset=Campaign.objects.all(), method=_as_is, label=_("冬季行动")
+    )
     special_action = filters.ModelChoiceFilter(
-        queryset=SpecialAction.objects.all(), method=_as_is, label=_("专项行动")
+        field_name="tasks__special_action",
+        queryset=SpecialAction.objects.all(),
+        method=_as_is,
+        label=_("专项行动"),
     )
     county = filters.ModelChoiceFilter(
-        queryset=Unit.objects.all(), method=_as_is, label=_("区域(含下级单位)")
+        field_name="unit", queryset=Unit.objects.all(), method=_as_is, label=_("区域(含下级单位)")
     )
 
     SCOPE = ("campaign", "special_action", "county")

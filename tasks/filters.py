@@ -64,6 +64,7 @@ class TaskFilter(filters.FilterSet):
     # 分管/包联: the tasks led by a unit the leader answers for (LeaderCharge); served by the index of
     # leader_charge_unique (leader first) and the task's lead_unit index.
     charged_by = filters.ModelChoiceFilter(
+        field_name="responsible_leader",  # only for the schema's type; filter_charged_by applies it
         queryset=Person.objects.filter(role=Role.LEADER),
         method="filter_charged_by",
         label=_("分管/包联领导"),
