@@ -298,15 +298,15 @@ def _suggest(name: str, candidates: dict[str, str], limit: int = 3) -> list[str]
 
 
 def _unknown(cell: str, kind: str, name: str, suggestions: list[str]) -> str:
+    """`D14: 未知单位"县应急局",是否为"县应急管理局"?` (kind: unit or leader)."""
+    values = {"cell": cell, "name": name, "options": "、".join(f'"{option}"' for option in suggestions)}
+    if kind == "unit":
+        if suggestions:
+            return _('%(cell)s: 未知单位"%(name)s",是否为%(options)s?') % values
+        return _('%(cell)s: 未知单位"%(name)s"') % values
     if suggestions:
-        options = "、".join(f'"{option}"' for option in suggestions)
-        return _('%(cell)s: 未知%(kind)s"%(name)s",是否为%(options)s?') % {
-            "cell": cell,
-            "kind": kind,
-            "name": name,
-            "options": options,
-        }
-    return _('%(cell)s: 未知%(kind)s"%(name)s"') % {"cell": cell, "kind": kind, "name": name}
+        return _('%(cell)s: 未知领导"%(name)s",是否为%(options)s?') % values
+    return _('%(cell)s: 未知领导"%(name)s"') % values
 
 
 class Names:
@@ -572,7 +572,7 @@ class Planner:
         if why == "ambiguous":
             problem(column, _('%(cell)s: 单位名称"%(name)s"不唯一,请填写全称') % {"cell": cell, "name": name})
         elif why == "unknown":
-            problem(column, _unknown(cell, _("单位"), name, self.names.suggestions("unit", name)))
+            problem(column, _unknown(cell, "unit", name, self.names.suggestions("unit", name)))
         return unit
 
     def _leader(self, plan: RowPlan, record: dict, problem) -> None:
@@ -591,7 +591,7 @@ class Planner:
             )
         elif why == "unknown":
             problem(
-                "responsible_leader", _unknown(cell, _("领导"), name, self.names.suggestions("leader", name))
+                "responsible_leader", _unknown(cell, "leader", name, self.names.suggestions("leader", name))
             )
         plan.responsible_leader = person
 
