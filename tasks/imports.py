@@ -210,7 +210,7 @@ def read_sheet(content: bytes) -> Sheet:
             header_row = None
             for number in range(1, HEADER_SCAN_ROWS + 1):
                 fields = [header_field(value) for (row, _col), value in grid.items() if row == number]
-                if sum(1 for name in fields if name and name != "sequence") >= MIN_HEADERS:
+                if len({name for name in fields if name}) >= MIN_HEADERS:
                     header_row = number
                     break
             if header_row is None:
