@@ -17,13 +17,13 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import services
+from . import permissions, services
 from .models import (
     OPEN_STATUSES,
     Campaign,
@@ -450,6 +450,9 @@ class RowPlan:
     new_milestones: list[tuple[datetime.date, str]] = field(default_factory=list)
     changes: dict[str, list[str]] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (cell, message)
+    # The cells as written, shown where a name could not be resolved.
+    written: dict[str, str] = field(default_factory=dict)
+    cooperating_written: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -459,9 +462,13 @@ class RowPlan:
             "code": self.code,
             "title": self.title,
             "special_action": self.special_action,
-            "lead_unit": self.lead_unit.name if self.lead_unit else "",
-            "cooperating_units": [unit.name for unit in self.cooperating_units or []],
-            "responsible_leader": leader_label(self.responsible_leader) if self.responsible_leader else "",
+            "lead_unit": self.lead_unit.name if self.lead_unit else self.written.get("lead_unit", ""),
+            "cooperating_units": self.cooperating_written,
+            "responsible_leader": (
+                leader_label(self.responsible_leader)
+                if self.responsible_leader
+                else self.written.get("responsible_leader", "")
+            ),
             "start_date": self.start_date.isoformat() if self.start_date else "",
             "deadline": self.deadline.isoformat() if self.deadline else "",
             "milestones": [{"title": title, "due_date": due.isoformat()} for due, title in self.milestones],
@@ -576,6 +583,7 @@ class Planner:
 
     def _units(self, plan: RowPlan, record: dict, problem) -> None:
         lead_text = _text(record.get("lead_unit"))
+        plan.written["lead_unit"] = lead_text
         lead_cell = self.cell("lead_unit", plan.row)
         if lead_text:
             lead_names = split_units(lead_text)
@@ -591,6 +599,9 @@ class Planner:
             plan.cooperating_units = []
             for name in split_units(_text(record.get("cooperating_units"))):
                 unit = self._unit(name, "cooperating_units", plan.row, problem)
+                label = unit.name if unit else name
+                if label not in plan.cooperating_written:
+                    plan.cooperating_written.append(label)
                 if unit is None or unit in plan.cooperating_units:
                     continue
                 if plan.lead_unit is not None and unit.pk == plan.lead_unit.pk:
@@ -616,6 +627,7 @@ class Planner:
             return
         plan.leader_given = True
         name = _text(record.get("responsible_leader"))
+        plan.written["responsible_leader"] = name
         if not name:
             return
         person, why = self.names.leader(name)
@@ -869,6 +881,12 @@ def import_commit(*, batch: ImportBatch, by: Person) -> ImportBatch:
         batch.preview = preview
         batch.counts = preview["counts"]
         if not plan.problems:
+            if any(row.new_milestones for row in plan.rows):
+                # milestone_add takes the region's office itself (no superuser shortcut): say so up front.
+                if not permissions.is_office_in_region(by, campaign.owner):
+                    raise PermissionDenied(
+                        _("只有本地区的督查室可以%(action)s。") % {"action": _("导入带节点的任务清单")}
+                    )
             _write(plan, campaign, by)
             batch.status = ImportStatus.COMMITTED
             batch.committed_at = timezone.now()

@@ -576,6 +576,23 @@ def test_only_the_campaign_office_may_import(county):
     assert not Task.objects.exists()
 
 
+def test_a_superuser_outside_the_office_cannot_import_milestones(county):
+    root = services.person_create(by=None, username="root", unit=None, role="readonly", is_superuser=True)
+    batch = import_preview(campaign=county.campaign, file=upload(xlsx([row()])), by=root)
+
+    with pytest.raises(PermissionDenied, match="督查室"):
+        import_commit(batch=batch, by=root)
+    assert not Task.objects.exists()
+
+
+def test_preview_shows_unresolved_names_as_written(county):
+    batch = preview(county, xlsx([row(牵头单位="县应急局", 配合单位="山目乡、市交通局", 责任领导="李四")]))
+
+    planned = batch.preview["rows"][0]
+    assert (planned["lead_unit"], planned["responsible_leader"]) == ("县应急局", "李四")
+    assert planned["cooperating_units"] == ["山目乡", "市交通局"]
+
+
 # ---- Speed --------------------------------------------------------------------------------------------------
 
 
