@@ -120,7 +120,8 @@ _DATE_PATTERNS = [
     re.compile(r"(?P<month>\d{1,2})\.(?P<day>\d{1,2})(?!\d)"),
 ]
 _BEFORE = re.compile(r"\s*(?:之前|以前|前)?")
-_DONE = re.compile(r"\s*(?:完成)?\s*$")
+# What may follow a deadline: 完成 (12月底前完成), or a midnight time from a date written as text.
+_DONE = re.compile(r"\s*(?:完成|0{1,2}:00(?::00)?)?\s*$")
 
 
 def _fold(text: str) -> str:

@@ -325,6 +325,7 @@ def test_parse_date_reads_real_dates():
     start = datetime.date(2026, 11, 5)
     assert parse_date(datetime.date(2027, 1, 2), start) == datetime.date(2027, 1, 2)
     assert parse_date("12月底前完成", start) == datetime.date(2026, 12, 31)
+    assert parse_date("2026-12-15 00:00:00", start) == datetime.date(2026, 12, 15)
 
 
 # ---- Milestones ----------------------------------------------------------------------------------------
