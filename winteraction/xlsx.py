@@ -69,7 +69,7 @@ def workbook(
     the header and `rows` (one value per column: str, int, float, date, datetime (naive, local) or None),
     then `notes` one per row after a blank row."""
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
@@ -99,32 +99,40 @@ def workbook(
         cell.border = border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    wrapped = Alignment(vertical="top", wrap_text=True)
-    top = Alignment(vertical="top")
+    # One named style per column kind: setting a cell's font, border and format one by one costs ~1 ms a
+    # row; a named style is one lookup (5,000 rows in about a second).
+    named: dict[tuple, str] = {}
+    for _width, number_format, wrap in styles:
+        if (number_format, wrap) not in named:
+            named[number_format, wrap] = f"wa-{len(named) + 1}"
+            book.add_named_style(
+                NamedStyle(
+                    name=named[number_format, wrap],
+                    border=border,
+                    alignment=Alignment(vertical="top", wrap_text=wrap),
+                    number_format=number_format or "General",
+                )
+            )
+    names = [named[number_format, wrap] for _width, number_format, wrap in styles]
     count = 0
-    for values in rows:
-        count += 1
-        ws.append([None if value == "" else value for value in values])
-        for cell, (_width, number_format, wrap) in zip(ws[ws.max_row], styles, strict=False):
-            cell.border = border
-            cell.alignment = wrapped if wrap else top
-            if _is_formula_looking(cell.value):
+    for count, values in enumerate(rows, start=1):
+        row = header_row + count
+        for column, (value, name) in enumerate(zip(values, names, strict=True), start=1):
+            cell = ws.cell(row=row, column=column, value=None if value == "" else value)
+            cell.style = name
+            if _is_formula_looking(value):
                 # "=HYPERLINK(…)" stays the text it is: a string cell with Excel's quote prefix, as when
                 # someone types '= in Excel. The value is unchanged, so it reads back (imports) the same.
                 cell.data_type = "s"
                 cell.quotePrefix = True
-            elif number_format and isinstance(cell.value, int | float | datetime.date):
-                cell.number_format = number_format
 
     ws.freeze_panes = f"A{header_row + 1}"
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + count}"
     for index, (width, _format, _wrap) in enumerate(styles, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
 
-    if notes:
-        ws.append([])
-        for note in notes:
-            ws.append([note])
+    for offset, note in enumerate(notes, start=2):  # after a blank row
+        ws.cell(row=header_row + count + offset, column=1, value=note)
 
     out = io.BytesIO()
     book.save(out)
