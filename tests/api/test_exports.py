@@ -509,3 +509,9 @@ def test_the_export_reads_the_latest_reports_in_a_fixed_number_of_queries(
         services.milestone_add(task=task, by=world.office, title="摸排", due_date=days(1))
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(TASKS, {"format": "xlsx"}).status_code == 200
+
+
+def test_an_invalid_filter_on_the_ledger_is_a_bad_request_not_a_crash(world, tasks, client_for):
+    response = client_for(world.office).get(TASKS, {"format": "xlsx", "overdue": "maybe"})
+
+    assert response.status_code == 400
