@@ -70,6 +70,14 @@ def test_text_columns_are_wide_and_wrapped_number_columns_narrow():
     assert sheet["B2"].font.bold
 
 
+def test_it_prints_landscape_one_page_wide_with_the_header_on_every_page():
+    sheet = sheet_of(xlsx.workbook(sheet="台账", title="推进台账", columns=COLUMNS, rows=ROWS))
+
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$2:$2"
+
+
 def test_notes_come_under_the_table_after_a_blank_row():
     data = xlsx.workbook(
         sheet="排名", title="排名", columns=COLUMNS, rows=ROWS, notes=["得分 = …", "空率不计"]

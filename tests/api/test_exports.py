@@ -338,7 +338,8 @@ def test_the_ledger_update_time_is_a_shanghai_datetime(world, tasks, client_for)
     tasks.reported.refresh_from_db()
     assert isinstance(updated.value, datetime.datetime) and updated.is_date
     local = timezone.localtime(tasks.reported.updated_at)
-    assert updated.value.replace(microsecond=0) == local.replace(tzinfo=None, microsecond=0)
+    assert updated.value == local.replace(tzinfo=None, microsecond=0)
+    assert updated.number_format == "yyyy-mm-dd hh:mm"
 
 
 def test_the_ledger_counts_the_days_an_open_task_is_overdue(world, client_for):
