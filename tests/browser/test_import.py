@@ -1,5 +1,6 @@
 """导入清单 in a real headless Chromium: a file with mistakes, its preview, the fixed file, the commit."""
 
+import os
 import re
 
 from tasks.models import Task
@@ -46,7 +47,9 @@ WATCH_PROGRESS = """() => {
 }"""
 
 
-def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(world, live_server, browser, tmp_path):
+def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(
+    world, live_server, browser, tmp_path, screenshot_dir
+):
     broken = tmp_path / "任务清单.xlsx"
     broken.write_bytes(task_list_bytes(rows(world, lead_unit="县应急局", deadline="尽快")))
     fixed = tmp_path / "任务清单(修改).xlsx"
@@ -56,6 +59,7 @@ def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(world, live_se
 
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     sign_in(page, live_server.url, "office")
+    page.goto(f"{live_server.url}/office/")
     page.click("[data-testid=office-nav] >> text=导入清单")
     page.wait_for_url(f"{live_server.url}/office/import/")
 
@@ -66,6 +70,7 @@ def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(world, live_se
     page.wait_for_selector("[data-testid=import-refused]")
     assert page.url == f"{live_server.url}/office/import/"
     assert "parsing" in page.evaluate("window.importStates")
+    page.screenshot(path=os.path.join(screenshot_dir, "import-refused.png"), full_page=True)
 
     # The file with a bad unit and a bad date: its preview names both cells; nothing can be committed.
     page.set_input_files("#id_file", str(broken))
@@ -76,6 +81,7 @@ def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(world, live_se
     assert "G3" in problems and "尽快" in problems
     assert page.locator("[data-testid=import-commit]").is_disabled()
     assert page.locator("tr[data-row='2'].table-danger").count() == 1
+    page.screenshot(path=os.path.join(screenshot_dir, "import-preview-errors.png"), full_page=True)
 
     # The fixed file, uploaded from the preview page itself.
     first_preview = page.url
@@ -88,6 +94,7 @@ def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(world, live_se
 
     page.click("[data-testid=import-commit]")
     page.wait_for_selector("[data-testid=import-committed]")
+    page.screenshot(path=os.path.join(screenshot_dir, "import-committed.png"), full_page=True)
     assert "新建 2 项" in page.locator("main .alert-success").first.inner_text()
     assert set(Task.objects.filter(campaign=world.campaign).values_list("title", flat=True)) == set(TITLES)
 
