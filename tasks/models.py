@@ -6,6 +6,7 @@ Invariants live in the database as constraints; every write goes through
 
 import datetime
 import hashlib
+import re
 import uuid
 from pathlib import Path
 
@@ -48,6 +49,12 @@ class Unit(models.Model):
     path = models.CharField(_("路径"), max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(_("层级"), default=0, editable=False)
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    aliases = models.TextField(
+        _("别名"),
+        blank=True,
+        default="",
+        help_text=_("导入清单时也认作本单位的名称,每行一个或用“、”分隔,例如 县应急局。"),
+    )
 
     class Meta:
         verbose_name = _("单位")
@@ -78,6 +85,11 @@ class Unit(models.Model):
     @property
     def is_region(self) -> bool:
         return self.kind in REGION_KINDS
+
+    @property
+    def alias_list(self) -> list[str]:
+        """The aliases, one per line or separated by 、 (blank ones dropped)."""
+        return [part.strip() for part in re.split(r"[\n、]", self.aliases or "") if part.strip()]
 
     @property
     def ancestor_ids(self) -> list[int]:
@@ -643,6 +655,64 @@ class TaskEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+# ---- Imports ---------------------------------------------------------------------------------
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("已预览")
+    COMMITTED = "committed", _("已导入")
+
+
+class ImportBatch(models.Model):
+    """An uploaded task list (清单.xlsx): its bytes, the plan made from them, and whether it was committed.
+
+    The preview is what the office reads before committing; the commit plans again from `content`
+    (the tasks may have changed in between) and writes through the services. See tasks/imports.py.
+    """
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="imports", verbose_name=_("冬季行动"))
+    uploaded_by = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    filename = models.CharField(_("文件名"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    content = models.BinaryField(_("文件内容"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    preview = models.JSONField(_("预览"), default=dict, blank=True)
+    counts = models.JSONField(_("统计"), default=dict, blank=True)
+    committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    committed_by = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("导入人")
+    )
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="previewed", committed_at__isnull=True)
+                | Q(status="committed", committed_at__isnull=False, committed_by__isnull=False),
+                name="import_batch_committed_recorded",
+                violation_error_message=_("已导入的批次必须记录导入人和时间。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def problems(self) -> list[dict]:
+        return (self.preview or {}).get("problems", [])
+
+    @property
+    def can_commit(self) -> bool:
+        """Previewed, with no error row and no problem at all."""
+        counts = (self.preview or {}).get("counts", {})
+        return self.status == ImportStatus.PREVIEWED and not counts.get("error") and not self.problems
 
 
 # ---- API access ------------------------------------------------------------------------------

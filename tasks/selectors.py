@@ -25,6 +25,7 @@ from .models import (
     EventKind,
     ExtensionRequest,
     ExtensionStatus,
+    ImportBatch,
     Instruction,
     LeaderCharge,
     Person,
@@ -239,6 +240,17 @@ def units_visible_to(user) -> QuerySet[Unit]:
 
 def people_visible_to(user) -> QuerySet[Person]:
     return Person.objects.filter(access_for(user).unit_q("unit__"), is_active=True).select_related("unit")
+
+
+def imports_visible_to(user) -> QuerySet[ImportBatch]:
+    """Uploaded task lists: for the office of the campaign owner's region (and above), and superusers."""
+    access = access_for(user)
+    batches = ImportBatch.objects.select_related("campaign__owner", "uploaded_by__unit", "committed_by__unit")
+    if access.everything:
+        return batches
+    if getattr(user, "role", None) != Role.OFFICE or access.region is None:
+        return batches.none()
+    return batches.filter(campaign__owner__path__startswith=access.region.path)
 
 
 def task_rows_visible_to(user, model) -> QuerySet:

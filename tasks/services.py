@@ -374,7 +374,9 @@ def task_create(
     responsible_leader: Person | None = None,
     priority: int = Priority.NORMAL,
     parent: Task | None = None,
+    note: str = "",
 ) -> Task:
+    """A new task; `note` goes on its first timeline event (an import names its file and row)."""
     require_office_for(by, campaign.owner, _("下达任务"))
     if special_action.campaign_id != campaign.pk:
         raise ValidationError({"special_action": _("专项行动不属于这次冬季行动。")})
@@ -409,6 +411,7 @@ def task_create(
             "cooperating_unit_ids": [unit.pk for unit in cooperating],
             "responsible_leader_id": task.responsible_leader_id,
         },
+        note=note,
     )
     _hand_off(
         "task_assigned",
@@ -431,8 +434,15 @@ def task_update(
     description: str | None = None,
     target: str | None = None,
     priority: int | None = None,
+    start_date: datetime.date | None = None,
+    deadline: datetime.date | None = None,
+    note: str = "",
 ) -> Task:
-    """Change what a task says (not who owns it, nor its dates: see task_assign and extensions)."""
+    """Change what a task says (not who owns it: see task_assign).
+
+    The dates move here only when the office says so itself (an imported list); a unit asks for a
+    later deadline through an extension request.
+    """
     task = _locked(task)
     require_office_for(by, task.lead_unit, _("修改任务"))
     _require_status(task, OPEN_STATUSES, _("修改"))
@@ -443,6 +453,8 @@ def task_update(
             ("description", description),
             ("target", target),
             ("priority", priority),
+            ("start_date", start_date),
+            ("deadline", deadline),
         )
         if value is not None and getattr(task, name) != value
     }
@@ -453,7 +465,7 @@ def task_update(
         setattr(task, name, value)
     task.full_clean()
     task.save()
-    _record(task, EventKind.UPDATED, by, before=before, after=_snapshot(task, *changes))
+    _record(task, EventKind.UPDATED, by, before=before, after=_snapshot(task, *changes), note=note)
     return task
 
 
@@ -600,7 +612,9 @@ def _require_lead_or_office(by: Person, task: Task, action: str) -> None:
 
 
 @transaction.atomic
-def milestone_add(*, task: Task, by: Person, title: str, due_date: datetime.date) -> Milestone:
+def milestone_add(
+    *, task: Task, by: Person, title: str, due_date: datetime.date, note: str = ""
+) -> Milestone:
     task = _locked(task)
     _require_lead_or_office(by, task, _("设置节点"))
     _require_status(task, OPEN_STATUSES, _("设置节点"))
@@ -621,6 +635,7 @@ def milestone_add(*, task: Task, by: Person, title: str, due_date: datetime.date
         EventKind.MILESTONE_ADDED,
         by,
         after={"milestone_id": milestone.pk, "title": milestone.title, "due_date": due_date.isoformat()},
+        note=note,
     )
     return milestone
 

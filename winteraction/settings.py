@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
         "CardStatusEnum": "supervision.models.CardStatus",
         "ReminderRuleEnum": "supervision.models.ReminderRule",
         "ChannelEnum": "supervision.models.Channel",
+        "ImportStatusEnum": "tasks.models.ImportStatus",
     },
 }
 

@@ -20,3 +20,13 @@ class ApiAccess(permissions.BasePermission):
         if getattr(user, "role", None) == Role.READONLY and not user.is_superuser:
             raise exceptions.PermissionDenied(_("只读账号不能修改数据。"))
         return True
+
+
+class OfficeOnly(permissions.BasePermission):
+    """The supervision office's own tools (importing task lists): other roles are refused outright."""
+
+    message = _("只有督查室可以导入任务清单。")
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_superuser or user.role == Role.OFFICE))

@@ -13,6 +13,7 @@ from ..models import (
     Campaign,
     EventKind,
     ExtensionRequest,
+    ImportBatch,
     Instruction,
     Milestone,
     Person,
@@ -481,3 +482,119 @@ class PasswordTokenRequestSerializer(InputSerializer):
     name = serializers.CharField(required=False, max_length=64, label=_("令牌名称"))
     read_only = serializers.BooleanField(required=False, default=False, label=_("只读"))
     expires_at = serializers.DateTimeField(required=False, allow_null=True, label=_("过期时间"))
+
+
+# ---- Imports ---------------------------------------------------------------------------------------------
+# The preview is stored as JSON (ImportBatch.preview, built by tasks.imports); these serializers only
+# describe it for the schema.
+
+
+class ImportCountsSerializer(serializers.Serializer):
+    rows = serializers.IntegerField(help_text=_("数据行数(空行不计)。"))
+    create = serializers.IntegerField(help_text=_("将新建的任务数。"))
+    update = serializers.IntegerField(help_text=_("将修改的任务数。"))
+    unchanged = serializers.IntegerField(help_text=_("与系统一致、不作改动的任务数。"))
+    error = serializers.IntegerField(help_text=_("有问题的行数。"))
+
+
+class ImportProblemSerializer(serializers.Serializer):
+    cell = serializers.CharField(help_text=_("单元格,如 D14。"))
+    row = serializers.IntegerField(help_text=_("行号。"))
+    message = serializers.CharField(help_text=_("问题说明,以单元格开头。"))
+
+
+class ImportMilestoneSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    due_date = serializers.DateField()
+
+
+class ImportRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text=_("文件中的行号。"))
+    action = serializers.ChoiceField(
+        choices=["create", "update", "unchanged", "error"], help_text=_("导入时对这一行的处理。")
+    )
+    task_id = serializers.IntegerField(allow_null=True, help_text=_("匹配到的已有任务。"))
+    code = serializers.CharField(allow_blank=True)
+    title = serializers.CharField(allow_blank=True)
+    special_action = serializers.CharField(allow_blank=True)
+    lead_unit = serializers.CharField(allow_blank=True)
+    cooperating_units = serializers.ListField(child=serializers.CharField())
+    responsible_leader = serializers.CharField(allow_blank=True)
+    start_date = serializers.CharField(allow_blank=True, help_text=_("YYYY-MM-DD,无法识别时为空。"))
+    deadline = serializers.CharField(allow_blank=True, help_text=_("YYYY-MM-DD,无法识别时为空。"))
+    milestones = ImportMilestoneSerializer(many=True)
+    changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(allow_blank=True)),
+        help_text=_("修改的字段:[修改前, 修改后]。"),
+    )
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class ImportPreviewSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    sha256 = serializers.CharField()
+    sheet = serializers.CharField(help_text=_("读取的工作表。"))
+    header_row = serializers.IntegerField(help_text=_("表头所在行。"))
+    columns = serializers.DictField(child=serializers.CharField(), help_text=_("列字母 → 识别出的列名。"))
+    ignored_columns = serializers.ListField(
+        child=serializers.CharField(), help_text=_("未识别、已忽略的列。")
+    )
+    counts = ImportCountsSerializer()
+    new_special_actions = serializers.ListField(
+        child=serializers.CharField(), help_text=_("导入时将新建的专项行动。")
+    )
+    problems = ImportProblemSerializer(many=True)
+    rows = ImportRowSerializer(many=True)
+
+
+class ImportBatchSerializer(serializers.ModelSerializer):
+    """An uploaded task list without its rows (the list of uploads)."""
+
+    uploaded_by = PersonRefSerializer(read_only=True)
+    committed_by = PersonRefSerializer(read_only=True, allow_null=True)
+    counts = serializers.SerializerMethodField()
+    can_commit = serializers.BooleanField(read_only=True, help_text=_("没有任何问题且尚未导入。"))
+
+    class Meta:
+        model = ImportBatch
+        fields = [
+            "id",
+            "campaign",
+            "filename",
+            "sha256",
+            "status",
+            "uploaded_by",
+            "uploaded_at",
+            "committed_by",
+            "committed_at",
+            "counts",
+            "can_commit",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ImportCountsSerializer)
+    def get_counts(self, batch) -> dict:
+        return batch.counts
+
+
+class ImportBatchDetailSerializer(ImportBatchSerializer):
+    """An uploaded task list with its preview: every row and every problem."""
+
+    preview = serializers.SerializerMethodField()
+
+    class Meta(ImportBatchSerializer.Meta):
+        fields = [*ImportBatchSerializer.Meta.fields, "preview"]
+        read_only_fields = fields
+
+    @extend_schema_field(ImportPreviewSerializer)
+    def get_preview(self, batch) -> dict:
+        return batch.preview
+
+
+class ImportCreateSerializer(InputSerializer):
+    file = serializers.FileField(label=_("文件"), help_text=_("任务清单 .xlsx,不超过 10 MB、5000 行。"))
+    campaign = VisibleRelatedField(Campaign, _campaigns, label=_("冬季行动"))
+
+
+class ImportTemplateQuerySerializer(InputSerializer):
+    campaign = VisibleRelatedField(Campaign, _campaigns, label=_("冬季行动"))

@@ -18,6 +18,7 @@ router.register("progress-reports", views.ProgressReportViewSet, basename="progr
 router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("extension-requests", views.ExtensionRequestViewSet, basename="extension-request")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
+router.register("imports", views.ImportBatchViewSet, basename="import")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -11,11 +11,13 @@ import secrets
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -31,7 +33,7 @@ from winteraction.api.parsers import JSONParser
 from winteraction.api.renderers import CSVRenderer, XLSXRenderer
 from winteraction.api.throttling import LoginRateThrottle
 
-from .. import audit, filters, selectors, services
+from .. import audit, filters, imports, selectors, services
 from ..compiled import ANY_ID, CompiledQueries, statement_key
 from ..flags import flags_of
 from ..models import (
@@ -48,6 +50,7 @@ from ..models import (
     Unit,
 )
 from . import serializers as s
+from .permissions import ApiAccess, OfficeOnly
 
 # ---- Tasks ------------------------------------------------------------------------------------------
 
@@ -699,6 +702,75 @@ class SpecialActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
             selectors.campaigns_visible_to(self.request.user), pk=data.pop("campaign").pk
         )
         serializer.instance = services.special_action_create(campaign=campaign, by=self.request.user, **data)
+
+
+# ---- Imports ---------------------------------------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("导入批次清单"), description=_("当前督查室上传过的任务清单,不含逐行预览。")),
+    retrieve=extend_schema(summary=_("导入批次详情(预览)")),
+)
+class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Upload a task list (清单.xlsx), read its preview, then commit it: only the supervision office."""
+
+    permission_classes = [ApiAccess, OfficeOnly]
+    parser_classes = [MultiPartParser, JSONParser]
+
+    def get_queryset(self):
+        batches = selectors.imports_visible_to(self.request.user).order_by("-uploaded_at", "-id")
+        return batches.defer("content", "preview") if self.action == "list" else batches.defer("content")
+
+    def get_serializer_class(self):
+        return s.ImportBatchSerializer if self.action == "list" else s.ImportBatchDetailSerializer
+
+    @extend_schema(
+        summary=_("上传任务清单并预览"),
+        description=_(
+            "上传 .xlsx 任务清单,逐行给出将新建、修改、不变或有问题的任务;此时不写入任何任务。"
+            "文件过大、行数过多或不是有效的 .xlsx 时返回 400。"
+        ),
+        request={"multipart/form-data": s.ImportCreateSerializer},
+        responses={201: s.ImportBatchDetailSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        data = _valid(s.ImportCreateSerializer, request)
+        batch = imports.import_preview(campaign=data["campaign"], file=data["file"], by=request.user)
+        body = s.ImportBatchDetailSerializer(batch, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("确认导入"),
+        description=_("按上传的文件重新核对后一次性写入;有任何问题或已经导入过时返回 400。"),
+        request=None,
+        responses=s.ImportBatchDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def commit(self, request, pk=None):
+        batch = imports.import_commit(batch=self.get_object(), by=request.user)
+        return Response(s.ImportBatchDetailSerializer(batch, context={"request": request}).data)
+
+    @extend_schema(
+        summary=_("下载任务清单模板"),
+        description=_("带下拉列表(专项行动、单位、责任领导)的空白清单。"),
+        parameters=[
+            OpenApiParameter("campaign", int, required=True, description=_("冬季行动的 id。")),
+        ],
+        responses={(200, XLSX): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def template(self, request):
+        query = s.ImportTemplateQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        campaign = query.validated_data["campaign"]
+        content = imports.template_workbook(campaign=campaign, by=request.user)
+        response = HttpResponse(content, content_type=XLSX)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=imports.template_filename(campaign)
+        )
+        return response
 
 
 class MeView(APIView):

@@ -125,6 +125,7 @@ def api_world(world, settings, media, in_process_app):
     from supervision.models import Card
     from supervision.services import cards_propose, chase_task, inspection_record, order_issue
     from tasks import services
+    from tasks.imports import import_preview, template_workbook
 
     settings.API_RATES = {scope: UNLIMITED for scope in ("token", "user", "anon", "login")}
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, HOST]
@@ -189,6 +190,12 @@ def api_world(world, settings, media, in_process_app):
             "tokens/{id}/revoke/": spare.pk,
             # A chase of the task: in the inbox of 万安镇's official (ids are the notification's).
             "notifications": chase_task(task=task, by=w.office, note="请加快进度").pk,
+            # An uploaded task list (the blank template: no rows), previewed by the office.
+            "imports": import_preview(
+                campaign=w.campaign,
+                file=SimpleUploadedFile("清单.xlsx", template_workbook(campaign=w.campaign, by=w.office)),
+                by=w.office,
+            ).pk,
         },
     )
 
