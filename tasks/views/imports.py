@@ -23,15 +23,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from ..imports import ImportRefused, import_commit, import_preview, template_workbook
-from ..models import ImportBatch
-from ..selectors import access_for
+from ..imports import ImportRefused, import_commit, import_preview, template_filename, template_workbook
+from ..models import ImportStatus
+from ..selectors import imports_visible_to
 from .common import current_campaign
 from .office import office_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_BATCHES = 10
-COMMITTED = "committed"  # ImportBatch.status once written
 
 PAGE = "tasks/office_import.html"
 FORM_PARTIAL = "tasks/partials/office_import_form.html"
@@ -84,18 +83,6 @@ class ImportUploadForm(forms.Form):
 
 
 # ---- Helpers -----------------------------------------------------------------------------------------
-
-
-def batches_visible_to(user):
-    """Import batches of the campaigns owned inside the user's home region (everything for a superuser).
-    The stored file is deferred: no page needs its bytes."""
-    access = access_for(user)
-    batches = ImportBatch.objects.select_related("campaign", "uploaded_by", "committed_by").defer("content")
-    if access.everything:
-        return batches
-    if access.region is None:
-        return batches.none()
-    return batches.filter(campaign__owner__path__startswith=access.region.path)
 
 
 def _text(value) -> str:
@@ -157,7 +144,8 @@ def _page(request, campaign, form, *, status=200):
     context = {
         "campaign": campaign,
         "form": form,
-        "batches": batches_visible_to(request.user)
+        "batches": imports_visible_to(request.user)
+        .defer("content")
         .filter(campaign=campaign)
         .defer("preview")
         .order_by("-uploaded_at", "-id")[:RECENT_BATCHES]
@@ -200,7 +188,7 @@ def import_page(request):
 @office_required
 def import_detail(request, pk):
     """The preview of one uploaded file: counts, problems first, then every row."""
-    batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
+    batch = get_object_or_404(imports_visible_to(request.user).defer("content"), pk=pk)
     preview = batch.preview or {}
     context = {
         "batch": batch,
@@ -216,7 +204,7 @@ def import_detail(request, pk):
         },
         "problems": _display_problems(preview),
         "rows": _display_rows(preview),
-        "committed": batch.status == COMMITTED,
+        "committed": batch.status == ImportStatus.COMMITTED,
         "can_commit": batch.can_commit,
         "form": ImportUploadForm(),
         "task_list_url": task_list_url(batch.campaign),
@@ -229,7 +217,7 @@ def import_detail(request, pk):
 @office_required
 def import_commit_view(request, pk):
     """Write the previewed batch through the services (one transaction), or say why not."""
-    batch = get_object_or_404(batches_visible_to(request.user), pk=pk)
+    batch = get_object_or_404(imports_visible_to(request.user).defer("content"), pk=pk)
     try:
         batch = import_commit(batch=batch, by=request.user)
     except (ValidationError, PermissionDenied) as error:
@@ -258,9 +246,7 @@ def import_template(request):
     if campaign is None:
         raise Http404(_("没有可用的冬季行动。"))
     content = template_workbook(campaign=campaign, by=request.user)
-    return xlsx_download(
-        content, _("%(campaign)s任务清单模板.xlsx") % {"campaign": campaign.name}, "template.xlsx"
-    )
+    return xlsx_download(content, template_filename(campaign), "template.xlsx")
 
 
 urlpatterns = [
