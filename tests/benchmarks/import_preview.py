@@ -8,6 +8,7 @@ cooperating units, milestones), then, in a new empty campaign of the demo county
 
 - `import_preview` of the file, `--samples` times (each plans every row and stores a batch): the median;
 - `import_commit` of the last batch (1,000 tasks through the services, in one transaction), once;
+- `import_preview` of the same file again (every row matched against the tasks just written), once;
 
 and prints the figures. Everything it writes is rolled back at the end: the database is left as it was.
 Target: the 1,000-row preview within 5 s. Exits 1 when the target is missed, or when the file does
@@ -74,9 +75,38 @@ def build_rows(*, campaign, special_actions, units, count: int) -> tuple[list[li
     return rows, merges
 
 
+def page_timings(office, content: bytes, batch) -> dict[str, float]:
+    """What the office waits for in the browser: the upload (POST, answered with the redirect to the
+    preview) and the preview page with every row, through the test client (in-process, no network)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.import_workbooks import upload
+
+    client = Client()
+    client.force_login(office)
+    client.get(reverse("office-import"))  # the session and the campaign, as a browser would have them
+    started = time.perf_counter()
+    response = client.post(reverse("office-import"), {"file": upload("导入基准.xlsx", content)})
+    upload_seconds = time.perf_counter() - started
+    assert response.status_code == 302, response.status_code
+    started = time.perf_counter()
+    response = client.get(reverse("office-import-detail", args=[batch.pk]))
+    page_seconds = time.perf_counter() - started
+    assert response.status_code == 200, response.status_code
+    print(
+        f"upload page: {upload_seconds:.2f} s; preview page: {page_seconds:.2f} s ({len(response.content) // 1024} KiB)"
+    )
+    return {
+        "POST /office/import/ (upload → redirect)": upload_seconds,
+        "GET /office/import/<id>/ (preview page)": page_seconds,
+    }
+
+
 def configure() -> None:
     """Like the benchmark's server: DEBUG off (no query log), a real SECRET_KEY."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "winteraction.settings")
+    # The project's settings with the in-process test client's host allowed (tests/benchmarks/settings.py).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.benchmarks.settings"
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
@@ -95,6 +125,13 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # Pages render {% static %}: the plain storage, so no collectstatic manifest is needed.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
     from django.core.management import call_command
     from django.db import transaction
@@ -120,10 +157,10 @@ def main(argv=None) -> int:
 
     load = os.getloadavg()
     print(
-        f"{datetime.datetime.now():%Y-%m-%d %H:%M} on {platform.node()}, {os.cpu_count()} CPUs, "
+        f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}, {os.cpu_count()} CPUs, "
         f"load {load[0]:.1f}; {len(units)} units, {len(special_actions)} special actions"
     )
-    previews, commit_seconds, batch = [], None, None
+    previews, commit_seconds, again_seconds, batch = [], None, None, None
     with transaction.atomic():
         campaign = services.campaign_create(
             owner=demo.owner,
@@ -144,6 +181,7 @@ def main(argv=None) -> int:
             previews.append(time.perf_counter() - started)
             print(f"  preview {sample + 1}: {previews[-1]:.2f} s", flush=True)
         counts = batch.preview["counts"]
+        page_seconds = page_timings(office, content, batch)
         print(f"preview counts: {counts}; problems: {len(batch.preview['problems'])}")
         for problem in batch.preview["problems"][:5]:
             print(f"  {problem['message']}")
@@ -152,6 +190,11 @@ def main(argv=None) -> int:
             batch = import_commit(batch=batch, by=office)
             commit_seconds = time.perf_counter() - started
             print(f"commit: {commit_seconds:.2f} s ({campaign.tasks.count()} tasks written)")
+            # The same file again: every row matched against the 1,000 tasks just written.
+            started = time.perf_counter()
+            again = import_preview(campaign=campaign, file=upload("导入基准.xlsx", content), by=office)
+            again_seconds = time.perf_counter() - started
+            print(f"preview again: {again_seconds:.2f} s, counts {again.preview['counts']}")
         transaction.set_rollback(True)  # leave the database as it was
 
     median = statistics.median(previews)
@@ -164,8 +207,11 @@ def main(argv=None) -> int:
         f"| import_preview | {args.rows} | {median:.2f} s | {min(previews):.2f} s | {max(previews):.2f} s "
         f"| ≤ {TARGET_SECONDS:.0f} s | {'yes' if met else 'NO'} |"
     )
+    for name, seconds in page_seconds.items():
+        print(f"| {name} | {args.rows} | {seconds:.2f} s (once) | | | — | |")
     if commit_seconds is not None:
         print(f"| import_commit | {args.rows} | {commit_seconds:.2f} s (once) | | | — | |")
+        print(f"| import_preview, same file again | {args.rows} | {again_seconds:.2f} s (once) | | | — | |")
     return 0 if met and fit else 1
 
 
