@@ -1,34 +1,34 @@
-"""The ranking as an Excel workbook (排名.xlsx): the rows of `dashboard.ranking`, the same figures as the
-page and the API, as numbers (a rate is a number with a % format, not text), one sheet, a header row
-frozen, then the formula and the rule for empty rates under the table."""
+"""The ranking as an Excel workbook in the ledger's layout (winteraction.xlsx): a title with the campaign
+and the day, the filters in words under it, a frozen header with an autofilter, the rows of
+`dashboard.ranking` (the same figures as the page and the API, as numbers: a rate is a number 0–100 with
+one decimal, not text), then the formula and the rule for empty rates under the table."""
 
 import datetime
-import io
 
 from django.utils.translation import gettext as _
 
 from tasks.models import UnitKind
+from winteraction import xlsx
 
 
-def _columns() -> list[tuple[str, str, str | None]]:
-    """(row key, header, number format); the rates are percentages 0–100 with one decimal."""
-    rate = "0.0"
+def _columns() -> list[tuple[str, xlsx.Column]]:
+    """(row key, column); the rates are percentages 0–100 with one decimal."""
     return [
-        ("rank", _("名次"), "0"),
-        ("tied", _("并列"), None),
-        ("name", _("单位"), None),
-        ("kind", _("单位类别"), None),
-        ("score", _("得分"), "0.0"),
-        ("tasks", _("牵头任务"), "0"),
-        ("closed", _("已销号"), "0"),
-        ("overdue", _("逾期任务"), "0"),
-        ("overdue_days", _("逾期天数"), "0"),
-        ("on_time_rate", _("按期完成率(%)"), rate),
-        ("timeliness", _("填报及时率(%)"), rate),
-        ("completion_rate", _("完成率(%)"), rate),
-        ("returned", _("销号退回次数"), "0"),
-        ("open_orders", _("未销号督办单"), "0"),
-        ("overdue_orders", _("逾期督办单"), "0"),
+        ("rank", xlsx.Column(_("名次"), "index")),
+        ("tied", xlsx.Column(_("并列"), "name", width=6)),
+        ("name", xlsx.Column(_("单位"), "name", width=18)),
+        ("kind", xlsx.Column(_("单位类别"), "name", width=10)),
+        ("score", xlsx.Column(_("得分"), "decimal")),
+        ("tasks", xlsx.Column(_("牵头任务"), "number")),
+        ("closed", xlsx.Column(_("已销号"), "number")),
+        ("overdue", xlsx.Column(_("逾期任务"), "number")),
+        ("overdue_days", xlsx.Column(_("逾期天数"), "number")),
+        ("on_time_rate", xlsx.Column(_("按期完成率(%)"), "decimal", width=12)),
+        ("timeliness", xlsx.Column(_("填报及时率(%)"), "decimal", width=12)),
+        ("completion_rate", xlsx.Column(_("完成率(%)"), "decimal", width=12)),
+        ("returned", xlsx.Column(_("销号退回次数"), "number", width=12)),
+        ("open_orders", xlsx.Column(_("未销号督办单"), "number", width=12)),
+        ("overdue_orders", xlsx.Column(_("逾期督办单"), "number", width=12)),
     ]
 
 
@@ -41,40 +41,44 @@ def _value(key: str, row: dict):
     return value  # None stays an empty cell: nothing to measure, or not ranked
 
 
-def ranking_workbook(ranking: dict, *, title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+def _campaign_name(campaign) -> str:
+    return campaign.name if campaign is not None else _("全部行动")
 
+
+def _filters(special_action, county) -> str:
+    words = []
+    if special_action is not None:
+        words.append(f"{_('专项行动')}={special_action.name}")
+    if county is not None:
+        words.append(f"{_('县(市、区)')}={county.name}")
+    return ";".join(words)
+
+
+def ranking_workbook(ranking: dict, *, campaign=None, special_action=None, county=None) -> bytes:
+    """The ranking of `campaign` (None: every campaign), narrowed to a special action and a county."""
     columns = _columns()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("单位排名")
-    sheet.append([header for _key, header, _format in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for group in ranking["groups"]:
-        for row in group["rows"]:
-            sheet.append([_value(key, row) for key, _header, _format in columns])
-            for cell, (_key, _header, number_format) in zip(sheet[sheet.max_row], columns, strict=True):
-                if number_format and cell.value is not None:
-                    cell.number_format = number_format
-    sheet.append([])
-    sheet.append([title])
-    sheet.append([ranking["formula"]])
-    sheet.append([ranking["empty_rule"]])
-    sheet.append([_("统计日:%(day)s") % {"day": ranking["today"].isoformat()}])
-    for letter, width in zip("ABCDEFGHIJKLMNO", (6, 6, 18, 10, 8), strict=False):
-        sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    filters = _filters(special_action, county)
+    rows = (
+        [_value(key, row) for key, _column in columns] for group in ranking["groups"] for row in group["rows"]
+    )
+    return xlsx.workbook(
+        sheet=_("单位排名"),
+        title=_("%(campaign)s争先进位排名(截至 %(day)s)")
+        % {"campaign": _campaign_name(campaign), "day": xlsx.date_in_words(ranking["today"])},
+        subtitle=_("筛选:%(filters)s") % {"filters": filters} if filters else "",
+        columns=[column for _key, column in columns],
+        rows=rows,
+        notes=[ranking["formula"], ranking["empty_rule"]],
+    )
 
 
 def ranking_filename(campaign, special_action, county, today: datetime.date) -> str:
-    """排名_<campaign>[_<special action>][_<county>]_<date>.xlsx"""
-    parts = [_("单位排名"), campaign.name if campaign is not None else _("全部行动")]
+    """<campaign>争先进位排名[_<special action>][_<county>]_<date>.xlsx"""
+    parts = [_("%(campaign)s争先进位排名") % {"campaign": _campaign_name(campaign)}]
     parts += [row.name for row in (special_action, county) if row is not None]
     parts.append(today.strftime("%Y%m%d"))
-    name = "_".join(parts)
-    return "".join(ch for ch in name if ch not in '\\/:*?"<>|') + ".xlsx"
+    return "_".join(parts) + ".xlsx"
+
+
+def ranking_ascii_filename(today: datetime.date) -> str:
+    return f"ranking_{today:%Y%m%d}.xlsx"

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,14 +20,13 @@ from tasks.permissions import is_office_for
 from tasks.services import require_office_for
 from tasks.views.common import current_campaign
 from tasks.views.office import office_required
+from winteraction.xlsx import XLSX_TYPE, attachment
 
 from .. import dashboard, services
-from ..exports import ranking_filename, ranking_workbook
+from ..exports import ranking_ascii_filename, ranking_filename, ranking_workbook
 from ..forms import RankingPolicyForm
 from ..models import RankingPolicy
 from .dashboard import _filters
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _chosen(filters: dict) -> dict:
@@ -75,9 +74,10 @@ def ranking_xlsx(request):
     filters = _filters(request)
     chosen = _chosen(filters)
     ranks = dashboard.ranking(request.user, **chosen)
-    response = HttpResponse(ranking_workbook(ranks, title=_title(chosen)), content_type=XLSX)
-    filename = ranking_filename(**chosen, today=ranks["today"])
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response = HttpResponse(ranking_workbook(ranks, **chosen), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = attachment(
+        ranking_filename(**chosen, today=ranks["today"]), fallback=ranking_ascii_filename(ranks["today"])
+    )
     return response
 
 

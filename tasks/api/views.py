@@ -27,13 +27,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from winteraction.api.etags import IF_MATCH_HEADER, IF_NONE_MATCH_HEADER, ETagMixin
+from winteraction.api.filtering import filters_in_words
 from winteraction.api.idempotency import IDEMPOTENCY_HEADER, idempotent
 from winteraction.api.pagination import PageOrSyncPagination
 from winteraction.api.parsers import JSONParser
 from winteraction.api.renderers import CSVRenderer, XLSXRenderer
 from winteraction.api.throttling import LoginRateThrottle
+from winteraction.xlsx import attachment
 
-from .. import audit, filters, imports, selectors, services
+from .. import audit, filters, imports, ledger, selectors, services
 from ..compiled import ANY_ID, CompiledQueries, statement_key
 from ..flags import flags_of
 from ..models import (
@@ -232,6 +234,8 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         # model instances, with the flags annotated and the cooperating units prefetched.
         if not self._exporting():
             return selectors.tasks_visible_to(self.request.user, flags=False)
+        if self.request.accepted_renderer.format == "xlsx":
+            return ledger.ledger_tasks(selectors.tasks_visible_to(self.request.user))
         cooperations = Prefetch("cooperations", queryset=TaskCooperation.objects.order_by("id"))
         # The lead unit's latest report (最新进展, 存在问题, 下步计划) comes as subqueries of the same statement.
         return selectors.with_lead_report(selectors.tasks_visible_to(self.request.user)).prefetch_related(
@@ -295,21 +299,42 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         return tasks_json([task if isinstance(task, dict) else self._fresh(task)])[0]
 
     def list(self, request, *args, **kwargs):
-        if request.accepted_renderer.format in ("csv", "xlsx"):
-            rows = self.filter_queryset(self.get_queryset())
-            data = self.get_serializer(rows, many=True).data
-            filename = f"tasks.{request.accepted_renderer.format}"
-            audit.record(
-                AuditKind.EXPORTED,
-                request=request,
-                user=request.user,
-                format=request.accepted_renderer.format,
-                rows=len(data),
-                filters={k: v for k, v in request.query_params.items() if k != "format"},
-            )
-            return Response(data, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        if request.accepted_renderer.format == "xlsx":
+            return self._ledger(request)
+        if request.accepted_renderer.format == "csv":
+            data = self.get_serializer(self.filter_queryset(self.get_queryset()), many=True).data
+            self._audit_export(request, rows=len(data))
+            return Response(data, headers={"Content-Disposition": 'attachment; filename="tasks.csv"'})
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(tasks_json(page))
+
+    def _audit_export(self, request, *, rows: int) -> None:
+        audit.record(
+            AuditKind.EXPORTED,
+            request=request,
+            user=request.user,
+            format=request.accepted_renderer.format,
+            rows=rows,
+            filters={k: v for k, v in request.query_params.items() if k != "format"},
+        )
+
+    def _ledger(self, request) -> Response:
+        """推进台账: the filtered list as the office's ledger workbook (tasks.ledger), named after its
+        campaign and the day."""
+        tasks = list(self.filter_queryset(self.get_queryset()))
+        filterset = getattr(self, "filterset", None)
+        named = filterset.form.cleaned_data.get("campaign") if filterset is not None else None
+        only = None
+        if named is None and not tasks:  # an empty list: still the caller's campaign, if only one
+            campaigns = list(selectors.campaigns_visible_to(request.user)[:2])
+            only = campaigns[0] if len(campaigns) == 1 else None
+        name = ledger.campaign_name(tasks, named=named, only=only)
+        today = timezone.localdate()
+        words = filters_in_words(filterset, request.query_params, skip=("campaign", "ordering"))
+        body = ledger.workbook(tasks, campaign_name=name, today=today, filters=words)
+        self._audit_export(request, rows=len(tasks))
+        disposition = attachment(ledger.filename(name, today), fallback=ledger.ascii_filename(today))
+        return Response(body, headers={"Content-Disposition": disposition})
 
     def _task(self) -> Task:
         """The task of a detail route: 404 outside the caller's scope."""

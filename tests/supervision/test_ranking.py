@@ -2,9 +2,11 @@
 score is 100, penalties for overdue tasks and returned close-outs are in the formula, the formula is the
 campaign's and is printed; page, API and xlsx give the same figures."""
 
+import datetime
 import io
 import re
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -163,14 +165,14 @@ def test_page_api_and_xlsx_give_the_same_figures(townships, client, api):
     download = client.get("/supervision/ranking/xlsx/" + query)
     assert download["Content-Type"].startswith("application/vnd.openxmlformats")
     today = timezone.localdate().strftime("%Y%m%d")
-    assert unquote(download["Content-Disposition"]).endswith(f"单位排名_{w.campaign.name}_{today}.xlsx")
+    assert unquote(download["Content-Disposition"]).endswith(f"{w.campaign.name}争先进位排名_{today}.xlsx")
     sheet = load_workbook(io.BytesIO(download.content)).active
-    assert sheet.freeze_panes == "A2"
-    header = [cell.value for cell in sheet[1]]
+    assert sheet.freeze_panes == "A3"
+    header = [cell.value for cell in sheet[2]]
     assert header[:5] == ["名次", "并列", "单位", "单位类别", "得分"]
     in_sheet = {
         r[2]: (r[0], r[4], r[header.index("销号退回次数")])
-        for r in sheet.iter_rows(min_row=2, values_only=True)
+        for r in sheet.iter_rows(min_row=3, values_only=True)
         if r[2] and r[3] == "乡镇"
     }
     in_api = {r["name"]: (r["rank"], r["score"], r["returned"]) for r in rows(data).values()}
@@ -180,6 +182,63 @@ def test_page_api_and_xlsx_give_the_same_figures(townships, client, api):
     for name, (rank, score, _returned) in in_api.items():
         row = re.search(rf"<tr data-unit=\"\d+\">(?:(?!</tr>).)*?>{name}<.*?</tr>", page, re.S).group(0)
         assert f"<span data-rank>{rank}</span>" in row and f"{score:.1f}" in row
+
+
+@pytest.fixture
+def ranking_day(time_machine):
+    """15 December 2026 in Shanghai (ask for it before `world`, so the world is made on that day)."""
+    time_machine.move_to(datetime.datetime(2026, 12, 15, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+
+
+def ranking_sheet(download):
+    from openpyxl import load_workbook
+
+    return load_workbook(io.BytesIO(download.content))["单位排名"]
+
+
+def test_the_ranking_workbook_is_titled_with_the_campaign_and_the_day(ranking_day, townships, client):
+    client.force_login(townships.office)
+    download = client.get(f"/supervision/ranking/xlsx/?campaign={townships.campaign.pk}")
+
+    sheet = ranking_sheet(download)
+    assert sheet["A1"].value == "洪洞县冬季行动争先进位排名(截至 2026年12月15日)"
+    assert "A1:O1" in {str(cells) for cells in sheet.merged_cells.ranges}
+    disposition = download["Content-Disposition"]
+    assert 'filename="ranking_20261215.xlsx"' in disposition
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == "洪洞县冬季行动争先进位排名_20261215.xlsx"
+
+
+def test_the_ranking_workbook_has_a_frozen_filterable_header_and_widths(townships, client):
+    client.force_login(townships.office)
+    download = client.get(f"/supervision/ranking/xlsx/?campaign={townships.campaign.pk}")
+
+    sheet = ranking_sheet(download)
+    ranked = sum(
+        len(group["rows"])
+        for group in dashboard.ranking(townships.office, campaign=townships.campaign)["groups"]
+    )
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == f"A2:O{2 + ranked}"
+    assert all(cell.font.bold for cell in sheet[2])
+    assert sheet.column_dimensions["C"].width >= 16 and sheet.column_dimensions["A"].width <= 8
+
+
+def test_the_ranking_workbook_prints_the_formula_under_the_table(townships, client):
+    client.force_login(townships.office)
+    download = client.get(f"/supervision/ranking/xlsx/?campaign={townships.campaign.pk}")
+
+    ranking = dashboard.ranking(townships.office, campaign=townships.campaign)
+    column_a = [row[0] for row in ranking_sheet(download).iter_rows(values_only=True)]
+    assert ranking["formula"] in column_a and ranking["empty_rule"] in column_a
+
+
+def test_the_ranking_workbook_of_one_special_action_says_so(townships, client):
+    client.force_login(townships.office)
+    query = f"?campaign={townships.campaign.pk}&special_action={townships.safety.pk}"
+    download = client.get("/supervision/ranking/xlsx/" + query)
+
+    assert ranking_sheet(download)["A2"].value == "筛选:专项行动=安全生产专项行动"
+    assert "_安全生产专项行动_" in unquote(download["Content-Disposition"])
 
 
 def test_the_page_shows_a_shared_place(world, client):

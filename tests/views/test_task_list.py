@@ -1,7 +1,7 @@
 """The task list: scoped filters in the URL, sorting, pages that keep the filters, the Excel link, htmx."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -278,6 +278,22 @@ def test_excel_link_downloads_a_workbook_with_the_session(client, world, listed)
     export = client.get(excel_url(client.get(f"/tasks/?unit={world.wanan.pk}&search=&overdue=true")))
     assert export.status_code == 200
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_export_button_downloads_the_campaigns_ledger(client, world, listed):
+    import io
+
+    import openpyxl
+
+    client.force_login(world.office)
+    page = client.get("/tasks/?overdue=true")
+    assert re.search(r'data-testid="excel" download>导出台账\(Excel\)</a>', html(page))
+    export = client.get(excel_url(page))
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content))["台账"]
+    assert sheet["A1"].value.startswith("洪洞县冬季行动推进台账(截至 ")
+    assert sheet["A2"].value == "筛选:逾期=是"
+    assert [row[3] for row in sheet.iter_rows(min_row=4, values_only=True)] == ["煤矿隐患排查"]
+    assert "洪洞县冬季行动推进台账_" in unquote(export["Content-Disposition"])
 
 
 def test_excel_link_carries_the_workspace_filters_too(client, world, listed):

@@ -35,3 +35,33 @@ class StrictFilterBackend(DjangoFilterBackend):
         if errors:
             raise exceptions.ValidationError(errors)
         return kwargs
+
+
+def filters_in_words(filterset, params, *, skip=()) -> str:
+    """The filters applied, as a reader would say them: `专项行动=安全生产;状态=推进中、已销号`.
+    Only the parameters given in `params` (a QueryDict) with a valid value, in the filterset's order; a
+    label's trailing "(…)" note is dropped."""
+    if filterset is None or not filterset.is_bound or not filterset.is_valid():
+        return ""
+    cleaned = filterset.form.cleaned_data
+    words = []
+    for name, field in filterset.filters.items():
+        if name in skip or name not in params:
+            continue
+        value = cleaned.get(name)
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, bool):
+            shown = _("是") if value else _("否")
+        elif isinstance(value, list | tuple):
+            choices = {str(key): str(label) for key, label in field.extra.get("choices", ())}
+            shown = "、".join(choices.get(str(item), str(item)) for item in value)
+        elif hasattr(value, "isoformat"):
+            shown = value.isoformat()
+        else:
+            shown = str(value)
+        label = str(field.label or name)
+        if label.endswith(")") and "(" in label:
+            label = label[: label.rindex("(")]
+        words.append(f"{label}={shown}")
+    return ";".join(words)

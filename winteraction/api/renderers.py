@@ -1,10 +1,14 @@
-"""CSV and XLSX exports of a list: the same scope and filters as the JSON, Chinese column headers."""
+"""CSV and XLSX exports of a list: the same scope and filters as the JSON, Chinese column headers. A view
+may build its own workbook (the task list's ledger) and answer with its bytes."""
 
 import csv
 import io
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import renderers
+
+from winteraction import xlsx
+from winteraction.xlsx import XLSX_TYPE
 
 # (key in the row dict, header)
 TASK_COLUMNS = [
@@ -68,18 +72,21 @@ class CSVRenderer(_TableRenderer):
 
 
 class XLSXRenderer(_TableRenderer):
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    """A view that built its workbook (a ledger) answers with its bytes, rendered as they are; any other
+    body (an error) is written as a plain table through winteraction.xlsx."""
+
+    media_type = XLSX_TYPE
     format = "xlsx"
     charset = None
     render_style = "binary"
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=str(_("任务清单")))
-        for row in self.rows(data):
-            sheet.append(row)
-        out = io.BytesIO()
-        workbook.save(out)
-        return out.getvalue()
+        if isinstance(data, bytes):
+            return data
+        header, *rows = self.rows(data)
+        return xlsx.workbook(
+            sheet=str(_("任务清单")),
+            title=str(_("任务清单")),
+            columns=[xlsx.Column(str(name)) for name in header],
+            rows=rows,
+        )
