@@ -81,6 +81,12 @@ def test_the_exported_demo_ledger_imports_into_an_empty_campaign_as_the_same_tas
     batch = import_file(copy, office, ledger)
 
     original, imported = tasks_of(demo), tasks_of(copy)
+    # The demo is no trivial case: dozens of tasks, with leaders, cooperating units and milestones.
+    assert len(original) >= 50
+    assert all(
+        any(task[field] for task in original.values())
+        for field in ("responsible_leader", "cooperating_units", "milestones", "description", "target")
+    )
     assert batch.preview["counts"]["create"] == len(original)
     assert len(imported) == len(original)
     assert imported.keys() == original.keys()
