@@ -63,4 +63,19 @@
       if (box && box.isConnected) { show(box, "failed"); }
     });
   });
+
+  // The commit writes every row in one request (seconds for a large file): one click only, and say so.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("[data-import-commit]")) { return; }
+    var button = form.querySelector("button[type=submit]");
+    if (!button) { return; }
+    if (button.dataset.sent) { event.preventDefault(); return; }
+    button.dataset.sent = "1";
+    // Disabled after this event: a button disabled now would drop out of the submission.
+    window.setTimeout(function () {
+      button.disabled = true;
+      if (button.dataset.busy) { button.textContent = button.dataset.busy; }
+    }, 0);
+  });
 })();

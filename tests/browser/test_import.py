@@ -7,6 +7,7 @@ from tasks.models import Task
 from tests.factories import days
 from tests.import_workbooks import task_list_bytes
 
+from .test_accessibility import BLOCKING, axe_violations
 from .test_journeys import sign_in
 
 TITLES = ("万安镇燃气管道隐患排查", "山目乡冬季消防检查")
@@ -82,6 +83,7 @@ def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(
     assert page.locator("[data-testid=import-commit]").is_disabled()
     assert page.locator("tr[data-row='2'].table-danger").count() == 1
     page.screenshot(path=os.path.join(screenshot_dir, "import-preview-errors.png"), full_page=True)
+    assert [v for v in axe_violations(page) if v["impact"] in BLOCKING] == []
 
     # The fixed file, uploaded from the preview page itself.
     first_preview = page.url
@@ -95,6 +97,7 @@ def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(
     page.click("[data-testid=import-commit]")
     page.wait_for_selector("[data-testid=import-committed]")
     page.screenshot(path=os.path.join(screenshot_dir, "import-committed.png"), full_page=True)
+    assert [v for v in axe_violations(page) if v["impact"] in BLOCKING] == []
     assert "新建 2 项" in page.locator("main .alert-success").first.inner_text()
     assert set(Task.objects.filter(campaign=world.campaign).values_list("title", flat=True)) == set(TITLES)
 

@@ -239,3 +239,13 @@ def test_the_template_is_an_xlsx_with_the_headers_named_after_the_campaign(offic
     cells = {str(c.value) for row in workbook.worksheets[0].iter_rows(max_row=10) for c in row if c.value}
     for header in ("专项行动", "任务", "牵头单位", "配合单位", "责任领导", "完成时限"):
         assert header in cells
+
+
+def test_an_update_shows_each_changed_field_before_and_after(office, world):
+    rows = good_rows(world, 1)
+    office.post(reverse("office-import-commit", args=[previewed(office, world, rows).pk]))
+    rows[0][6] = days(30).isoformat()
+    batch = previewed(office, world, rows)
+    page = office.get(reverse("office-import-detail", args=[batch.pk])).content.decode()
+    assert 'data-row="2" data-action="update"' in page
+    assert f"<del>{days(20).isoformat()}</del> → <ins>{days(30).isoformat()}</ins>" in page
