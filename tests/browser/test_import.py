@@ -105,3 +105,21 @@ def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(
     page.wait_for_load_state("networkidle")
     listed = page.locator("main").inner_text()
     assert TITLES[0] in listed and TITLES[1] in listed
+
+
+def test_without_javascript_the_upload_still_posts_and_the_preview_shows(
+    world, live_server, browser, tmp_path
+):
+    listed = tmp_path / "任务清单.xlsx"
+    listed.write_bytes(task_list_bytes(rows(world)))
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    sign_in(page, live_server.url, "office")
+    page.goto(f"{live_server.url}/office/import/")
+    page.set_input_files("#id_file", str(listed))
+    page.click("[data-testid=import-submit]")
+    page.wait_for_url(re.compile(r".*/office/import/\d+/$"))
+    assert page.locator("[data-count=create]").inner_text() == "2"
+    page.click("[data-testid=import-commit]")
+    page.wait_for_selector("[data-testid=import-committed]")
+    assert Task.objects.filter(campaign=world.campaign).count() == 2
