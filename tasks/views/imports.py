@@ -25,7 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ..imports import ImportRefused, import_commit, import_preview, template_filename, template_workbook
 from ..models import ImportStatus
-from ..selectors import imports_visible_to
+from ..selectors import campaigns_visible_to, imports_visible_to
 from .common import current_campaign
 from .office import office_required
 
@@ -83,6 +83,13 @@ class ImportUploadForm(forms.Form):
 
 
 # ---- Helpers -----------------------------------------------------------------------------------------
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _text(value) -> str:
@@ -168,6 +175,9 @@ def import_page(request):
     if request.method != "POST":
         return _page(request, campaign, ImportUploadForm())
     form = ImportUploadForm(request.POST, request.FILES)
+    if request.POST.get("campaign"):
+        # The form on a preview page names its batch's campaign: the fixed file goes where the first went.
+        campaign = get_object_or_404(campaigns_visible_to(request.user), pk=_int(request.POST["campaign"]))
     if campaign is None:
         form.is_valid()
         form.add_error(None, _("没有可用的冬季行动。"))

@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from tasks import services
 from tasks.models import ImportBatch, Task
 from tests.factories import days
 from tests.import_workbooks import XLSX, task_list_bytes, upload
@@ -249,3 +250,34 @@ def test_an_update_shows_each_changed_field_before_and_after(office, world):
     page = office.get(reverse("office-import-detail", args=[batch.pk])).content.decode()
     assert 'data-row="2" data-action="update"' in page
     assert f"<del>{days(20).isoformat()}</del> → <ins>{days(30).isoformat()}</ins>" in page
+
+
+def test_the_fixed_file_goes_to_the_campaign_of_the_preview_it_was_uploaded_from(office, world):
+    batch = previewed(office, world, bad_rows(world))
+    # A newer campaign starts meanwhile: it becomes the current one.
+    newer = services.campaign_create(
+        owner=world.county,
+        name="洪洞县春季行动",
+        code="CJ",
+        start_date=days(-5),
+        end_date=days(90),
+        by=world.office,
+    )
+    page = office.get(reverse("office-import-detail", args=[batch.pk])).content.decode()
+    assert f'name="campaign" value="{world.campaign.pk}"' in page
+    response = office.post(
+        reverse("office-import"),
+        {"file": upload("清单.xlsx", task_list_bytes(good_rows(world))), "campaign": world.campaign.pk},
+    )
+    assert response.status_code == 302
+    assert ImportBatch.objects.order_by("-id").first().campaign == world.campaign
+    assert newer.imports.count() == 0
+
+
+def test_a_campaign_i_cannot_see_is_a_404(office, world):
+    response = office.post(
+        reverse("office-import"),
+        {"file": upload("清单.xlsx", task_list_bytes(good_rows(world))), "campaign": 999999},
+    )
+    assert response.status_code == 404
+    assert not ImportBatch.objects.exists()
