@@ -59,6 +59,13 @@ RATIO_FLOOR = 1024 * 1024
 MAX_ROWS = 5000
 HEADER_SCAN_ROWS = 10
 MIN_HEADERS = 3
+# The model fields' lengths: a longer cell is the row's problem, not a failed commit.
+LENGTHS = {
+    "code": Task._meta.get_field("code").max_length,
+    "title": Task._meta.get_field("title").max_length,
+    "special_action": SpecialAction._meta.get_field("name").max_length,
+}
+MILESTONE_TITLE_LENGTH = Milestone._meta.get_field("title").max_length
 
 
 class ImportRefused(ValidationError):
@@ -203,7 +210,7 @@ def read_sheet(content: bytes) -> Sheet:
             header_row = None
             for number in range(1, HEADER_SCAN_ROWS + 1):
                 fields = [header_field(value) for (row, _col), value in grid.items() if row == number]
-                if sum(1 for name in fields if name and name != "sequence") >= MIN_HEADERS:
+                if len({name for name in fields if name}) >= MIN_HEADERS:
                     header_row = number
                     break
             if header_row is None:
@@ -291,15 +298,15 @@ def _suggest(name: str, candidates: dict[str, str], limit: int = 3) -> list[str]
 
 
 def _unknown(cell: str, kind: str, name: str, suggestions: list[str]) -> str:
+    """`D14: 未知单位"县应急局",是否为"县应急管理局"?` (kind: unit or leader)."""
+    values = {"cell": cell, "name": name, "options": "、".join(f'"{option}"' for option in suggestions)}
+    if kind == "unit":
+        if suggestions:
+            return _('%(cell)s: 未知单位"%(name)s",是否为%(options)s?') % values
+        return _('%(cell)s: 未知单位"%(name)s"') % values
     if suggestions:
-        options = "、".join(f'"{option}"' for option in suggestions)
-        return _('%(cell)s: 未知%(kind)s"%(name)s",是否为%(options)s?') % {
-            "cell": cell,
-            "kind": kind,
-            "name": name,
-            "options": options,
-        }
-    return _('%(cell)s: 未知%(kind)s"%(name)s"') % {"cell": cell, "kind": kind, "name": name}
+        return _('%(cell)s: 未知领导"%(name)s",是否为%(options)s?') % values
+    return _('%(cell)s: 未知领导"%(name)s"') % values
 
 
 class Names:
@@ -502,6 +509,13 @@ class Planner:
         plan.code = _text(record.get("code"))
         plan.title = _text(record.get("title"))
         plan.special_action = _text(record.get("special_action"))
+        for name, limit in LENGTHS.items():
+            if len(getattr(plan, name)) > limit:
+                problem(
+                    name,
+                    _("%(cell)s: %(label)s超过 %(limit)s 个字")
+                    % {"cell": self.cell(name, number), "label": HEADERS[name], "limit": limit},
+                )
         if "description" in columns:
             plan.description = _text(record.get("description"))
         if "target" in columns:
@@ -558,7 +572,7 @@ class Planner:
         if why == "ambiguous":
             problem(column, _('%(cell)s: 单位名称"%(name)s"不唯一,请填写全称') % {"cell": cell, "name": name})
         elif why == "unknown":
-            problem(column, _unknown(cell, _("单位"), name, self.names.suggestions("unit", name)))
+            problem(column, _unknown(cell, "unit", name, self.names.suggestions("unit", name)))
         return unit
 
     def _leader(self, plan: RowPlan, record: dict, problem) -> None:
@@ -577,7 +591,7 @@ class Planner:
             )
         elif why == "unknown":
             problem(
-                "responsible_leader", _unknown(cell, _("领导"), name, self.names.suggestions("leader", name))
+                "responsible_leader", _unknown(cell, "leader", name, self.names.suggestions("leader", name))
             )
         plan.responsible_leader = person
 
@@ -675,6 +689,13 @@ class Planner:
                 problem("milestones", _('%(cell)s: 节点"%(title)s"重复') % {"cell": cell, "title": title})
                 continue
             titles.add(title)
+            if len(title) > MILESTONE_TITLE_LENGTH:
+                problem(
+                    "milestones",
+                    _('%(cell)s: 节点"%(title)s"超过 %(limit)s 个字')
+                    % {"cell": cell, "title": title[:20], "limit": MILESTONE_TITLE_LENGTH},
+                )
+                continue
             if title in existing:
                 if existing[title] != due:
                     problem(
@@ -836,6 +857,34 @@ def _next_special_action_codes(campaign: Campaign, count: int) -> list[str]:
     return codes
 
 
+class _Codes:
+    """The next free task code of each special action (what task_create would pick), worked out from
+    the campaign's codes read once: task_create would read them all again for every new task."""
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        self.taken = list(Task.objects.filter(campaign=campaign).values_list("code", flat=True))
+        self.highest: dict[str, int] = {}
+
+    def take(self, code: str) -> None:
+        self.taken.append(code)
+        self.highest.clear()
+
+    def next(self, action: SpecialAction) -> str:
+        prefix = f"{self.campaign.code}-{action.code}-"
+        if prefix not in self.highest:
+            self.highest[prefix] = max(
+                (
+                    int(match.group(1))
+                    for code in self.taken
+                    if code.startswith(prefix) and (match := services.CODE_TAIL.search(code))
+                ),
+                default=0,
+            )
+        self.highest[prefix] += 1
+        return f"{prefix}{self.highest[prefix]:03d}"
+
+
 def _write(plan: Plan, campaign: Campaign, by: Person) -> None:
     actions = {action.name: action for action in SpecialAction.objects.filter(campaign=campaign)}
     if plan.new_special_actions:
@@ -845,17 +894,22 @@ def _write(plan: Plan, campaign: Campaign, by: Person) -> None:
             actions[name] = services.special_action_create(
                 campaign=campaign, name=name, code=code, by=by, sort_order=last + offset
             )
+    codes = _Codes(campaign)
+    for row in plan.rows:
+        if row.action == "create" and row.code:
+            codes.take(row.code)
     for row in plan.rows:
         if row.action == "create":
             note = _("由导入文件《%(file)s》第 %(row)s 行创建") % {"file": plan.filename, "row": row.row}
+            action = actions[row.special_action]
             task = services.task_create(
                 campaign=campaign,
-                special_action=actions[row.special_action],
+                special_action=action,
                 title=row.title,
                 lead_unit=row.lead_unit,
                 deadline=row.deadline,
                 start_date=row.start_date,
-                code=row.code,
+                code=row.code or codes.next(action),
                 description=row.description or "",
                 target=row.target or "",
                 cooperating_units=row.cooperating_units or [],

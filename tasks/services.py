@@ -154,6 +154,7 @@ def unit_create(
     parent: Unit | None = None,
     full_name: str = "",
     sort_order: int = 0,
+    aliases: str = "",
 ) -> Unit:
     """A new unit under `parent`. `by=None` is the operator on the command line (load_demo)."""
     if by is not None:
@@ -171,6 +172,7 @@ def unit_create(
         name=name.strip(),
         full_name=(full_name or name).strip(),
         sort_order=sort_order,
+        aliases=(aliases or "").strip(),
     )
     unit.full_clean(exclude=["path", "depth"])
     unit.save()

@@ -69,9 +69,13 @@ def source_strings() -> set[str]:
             pattern = PY_CALL if path.suffix == ".py" else TEMPLATE_TAG
             for match in pattern.finditer(text):
                 value = match.group(1) or match.group(2)
+                # A Python literal is read back with its own quotes ('…"…"…' holds double quotes);
                 # {% translate %} doubles a literal % (it is a format string to gettext).
+                quote = '"' if match.group(1) is not None else "'"
                 found.add(
-                    ast.literal_eval(f'"{value}"') if path.suffix == ".py" else value.replace("%", "%%")
+                    ast.literal_eval(f"{quote}{value}{quote}")
+                    if path.suffix == ".py"
+                    else value.replace("%", "%%")
                 )
     return found
 

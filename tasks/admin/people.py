@@ -19,16 +19,17 @@ from .base import ServiceAdminMixin, adopt, service_call, unit_q
 
 @admin.register(Unit)
 class UnitAdmin(ServiceAdminMixin, admin.ModelAdmin):
-    # A new unit needs its tree path, so it goes through unit_create. Renaming or re-sorting
-    # is no change to any task and no service exists for it: those three fields save plainly.
+    # A new unit needs its tree path, so it goes through unit_create. Renaming, re-sorting or
+    # naming its aliases (the other names an imported task list may use for it) is no change to any
+    # task and no service exists for it: those four fields save plainly.
     # Parent and kind would move the unit's path and everything under it: read-only.
     allow_add = allow_change = True
     list_display = ["name", "full_name", "kind", "parent", "depth", "sort_order"]
     list_filter = ["kind", "depth"]
-    search_fields = ["name", "full_name"]
+    search_fields = ["name", "full_name", "aliases"]
     list_select_related = ["parent"]
     ordering = ["path"]
-    fields = ["parent", "kind", "name", "full_name", "sort_order", "path", "depth"]
+    fields = ["parent", "kind", "name", "full_name", "aliases", "sort_order", "path", "depth"]
     readonly_fields = ["path", "depth"]
 
     def get_queryset(self, request):
@@ -52,7 +53,7 @@ class UnitAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            obj.save(update_fields=["name", "full_name", "sort_order"])
+            obj.save(update_fields=["name", "full_name", "aliases", "sort_order"])
             return
         with service_call(form):
             unit = services.unit_create(
@@ -62,6 +63,7 @@ class UnitAdmin(ServiceAdminMixin, admin.ModelAdmin):
                 parent=data.get("parent"),
                 full_name=data.get("full_name") or "",
                 sort_order=data.get("sort_order") or 0,
+                aliases=data.get("aliases") or "",
             )
         adopt(obj, unit)
 

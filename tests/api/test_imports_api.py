@@ -14,7 +14,9 @@ URL = "/api/v1/imports/"
 
 
 def post_file(client, world, content, name="清单.xlsx"):
-    return client.post(URL, {"file": upload(content, name), "campaign": world.campaign.pk}, format="multipart")
+    return client.post(
+        URL, {"file": upload(content, name), "campaign": world.campaign.pk}, format="multipart"
+    )
 
 
 @pytest.fixture
@@ -72,7 +74,9 @@ def test_commit_writes_the_tasks(world, api, batch):
 
 
 def test_commit_of_a_list_with_problems_is_a_400(world, api):
-    batch = import_preview(campaign=world.campaign, file=upload(xlsx([row(完成时限="尽快")])), by=world.office)
+    batch = import_preview(
+        campaign=world.campaign, file=upload(xlsx([row(完成时限="尽快")])), by=world.office
+    )
 
     response = api(world.office).post(f"{URL}{batch.pk}/commit/")
 

@@ -526,3 +526,19 @@ def test_every_model_is_registered():
 def test_milestones_cannot_be_added_without_the_task_page(office_client):
     assert not Milestone.objects.exists()
     assert office_client.get(reverse("admin:tasks_milestone_add")).status_code == 403
+
+
+def test_office_names_the_other_names_a_unit_goes_by_in_imported_lists(office_client, world):
+    response = office_client.post(
+        reverse("admin:tasks_unit_change", args=[world.yingji.pk]),
+        {
+            "name": "县应急管理局",
+            "full_name": "洪洞县应急管理局",
+            "aliases": "应急局\n安监局",
+            "sort_order": 0,
+        },
+    )
+
+    assert response.status_code == 302
+    world.yingji.refresh_from_db()
+    assert world.yingji.alias_list == ["应急局", "安监局"]

@@ -486,6 +486,27 @@ def test_a_file_that_is_no_workbook_is_refused(county):
     assert "不是有效的 .xlsx" in refused(county, b"hello, world")
 
 
+def test_an_xml_entity_bomb_is_refused(county):
+    # openpyxl reads through defusedxml: a DOCTYPE with entities is never expanded.
+    source = zipfile.ZipFile(io.BytesIO(xlsx([row()])))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member in source.infolist():
+            data = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                entities = b'<!DOCTYPE z [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                data = data.replace(b"<worksheet", entities + b"<worksheet", 1)
+            archive.writestr(member, data)
+
+    assert "不是有效的 .xlsx" in refused(county, output.getvalue())
+
+
+def test_a_too_long_title_is_the_rows_problem(county):
+    batch = preview(county, xlsx([row(任务="长" * 201)]))
+
+    assert messages(batch) == ["C2: 任务超过 200 个字"]
+
+
 def test_a_sheet_without_headers_is_refused(county):
     assert "没有找到表头" in refused(county, xlsx([{"a": 1}], header=["a", "b", "c"]))
 
