@@ -75,7 +75,7 @@ def leader_name(person) -> str:
 
 def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
     # Excel has no time zones: the local (Asia/Shanghai) wall time.
-    return None if moment is None else timezone.localtime(moment).replace(tzinfo=None)
+    return None if moment is None else timezone.localtime(moment).replace(tzinfo=None, microsecond=0)
 
 
 def row(number: int, task: Task, today: datetime.date) -> list:

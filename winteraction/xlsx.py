@@ -131,6 +131,14 @@ def workbook(
     for index, (width, _format, _wrap) in enumerate(styles, start=1):
         ws.column_dimensions[get_column_letter(index)].width = width
 
+    # Printed as offices print a ledger: landscape, as wide as the page, the header on every page.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_title_rows = f"{header_row}:{header_row}"
+
     for offset, note in enumerate(notes, start=2):  # after a blank row
         ws.cell(row=header_row + count + offset, column=1, value=note)
 

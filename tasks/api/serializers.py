@@ -241,7 +241,7 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class TaskExportSerializer(TaskSerializer):
-    """Flat columns for CSV and XLSX."""
+    """Flat columns for the CSV export (the XLSX export is the ledger: tasks.ledger)."""
 
     special_action_name = serializers.CharField(source="special_action.name")
     lead_unit_name = serializers.CharField(source="lead_unit.name")

@@ -66,8 +66,8 @@ def _valid(serializer_class, request, **kwargs):
 # A task's JSON (TaskSerializer's fields) is built here from `.values()` rows, for the list, the detail
 # and the answers to writes. The list is the API's hot path: through model instances and DRF's fields a
 # page of 50 spent ~10 ms making some 400 objects and ~15 ms serializing them field by field, more than
-# its queries (docs/benchmarks.md). TaskSerializer stays the declaration: the schema and the CSV and XLSX
-# exports use it, tests/benchmarks/test_fast_paths.py holds both to the same output for tasks in every
+# its queries (docs/benchmarks.md). TaskSerializer stays the declaration: the schema and the CSV
+# export use it, tests/benchmarks/test_fast_paths.py holds both to the same output for tasks in every
 # state, and a field added to it without being added here fails at import.
 
 COMPILED = CompiledQueries()
@@ -230,8 +230,8 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         return renderer is not None and renderer.format in ("csv", "xlsx")
 
     def get_queryset(self):
-        # JSON is written from rows (tasks_json), flags included; the spreadsheets' serializer reads
-        # model instances, with the flags annotated and the cooperating units prefetched.
+        # JSON is written from rows (tasks_json), flags included; the CSV's serializer and the ledger
+        # (XLSX) read model instances, with the flags annotated and the cooperating units prefetched.
         if not self._exporting():
             return selectors.tasks_visible_to(self.request.user, flags=False)
         if self.request.accepted_renderer.format == "xlsx":

@@ -338,7 +338,8 @@ def test_the_ledger_update_time_is_a_shanghai_datetime(world, tasks, client_for)
     tasks.reported.refresh_from_db()
     assert isinstance(updated.value, datetime.datetime) and updated.is_date
     local = timezone.localtime(tasks.reported.updated_at)
-    assert updated.value.replace(microsecond=0) == local.replace(tzinfo=None, microsecond=0)
+    assert updated.value == local.replace(tzinfo=None, microsecond=0)
+    assert updated.number_format == "yyyy-mm-dd hh:mm"
 
 
 def test_the_ledger_counts_the_days_an_open_task_is_overdue(world, client_for):
@@ -509,3 +510,9 @@ def test_the_export_reads_the_latest_reports_in_a_fixed_number_of_queries(
         services.milestone_add(task=task, by=world.office, title="摸排", due_date=days(1))
     with django_assert_num_queries(len(few.captured_queries)):
         assert client.get(TASKS, {"format": "xlsx"}).status_code == 200
+
+
+def test_an_invalid_filter_on_the_ledger_is_a_bad_request_not_a_crash(world, tasks, client_for):
+    response = client_for(world.office).get(TASKS, {"format": "xlsx", "overdue": "maybe"})
+
+    assert response.status_code == 400
