@@ -108,7 +108,7 @@ def _display_problems(preview: dict) -> list[dict]:
     problems = []
     for problem in preview.get("problems", []):
         cell, message = problem.get("cell") or "", problem.get("message", "")
-        text = message.removeprefix(f"{cell}:").removeprefix(f"{cell}:").strip() if cell else message
+        text = message.removeprefix(f"{cell}:").removeprefix(f"{cell}：").strip() if cell else message
         problems.append({**problem, "text": text})
     return problems
 
