@@ -59,6 +59,10 @@ RATIO_FLOOR = 1024 * 1024
 MAX_ROWS = 5000
 HEADER_SCAN_ROWS = 10
 MIN_HEADERS = 3
+# Empty rows tolerated among the data (blank lines between sections, a formatted tail).
+MAX_EMPTY_ROWS = 1000
+# Headers are looked for in the first columns only (a list has a dozen; a ledger about twenty).
+MAX_COLUMNS = 100
 # The model fields' lengths: a longer cell is the row's problem, not a failed commit.
 LENGTHS = {
     "code": Task._meta.get_field("code").max_length,
@@ -117,32 +121,55 @@ def check_workbook(name: str, content: bytes) -> None:
     for member in members:
         if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
             raise ImportRefused(bomb)
-    rows = _count_rows(content, members)
+    rows, merged = _scan_sheets(content, members)
     if rows > MAX_ROWS + HEADER_SCAN_ROWS:
         raise ImportRefused(_too_many_rows())
+    if merged > MAX_MERGED_CELLS:
+        raise ImportRefused(_("合并单元格的范围过大,请取消整列或整行的合并后再上传。"))
 
 
 def _too_many_rows() -> str:
     return _("数据超过 %(limit)s 行,请拆分后分批导入。") % {"limit": MAX_ROWS}
 
 
-def _count_rows(content: bytes, members) -> int:
-    """The largest number of <row> elements in a worksheet, counted on the stream (no XML parsed)."""
-    most = 0
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_MERGE_TAG = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]{1,3})(\d{1,7}):([A-Z]{1,3})(\d{1,7})\"")
+# A merged range becomes one object per cell in openpyxl: a tiny file could claim a million rows.
+MAX_MERGED_CELLS = 200_000
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _scan_sheets(content: bytes, members) -> tuple[int, int]:
+    """The most <row> elements in one worksheet and the most cells its merged ranges cover, read from
+    the XML as a byte stream (nothing parsed yet)."""
+    most_rows = most_merged = 0
+    overlap = 200  # longer than a row or mergeCell tag: a tag cut between two chunks is read once
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         for member in members:
             if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
                 continue
-            count, tail = 0, b""
+            rows, merges, tail = 0, set(), b""
             with archive.open(member) as stream:
                 while chunk := stream.read(1 << 20):
                     data = tail + chunk
-                    count += data.count(b"<row ") + data.count(b"<row>")
-                    tail = data[-5:]
-                    count -= tail.count(b"<row ") + tail.count(b"<row>")
-                count += tail.count(b"<row ") + tail.count(b"<row>")
-            most = max(most, count)
-    return most
+                    # Count the tags that start before the overlap kept for the next chunk.
+                    cut = max(len(data) - overlap, 0)
+                    rows += sum(1 for match in _ROW_TAG.finditer(data) if match.start() < cut)
+                    merges.update(match.groups() for match in _MERGE_TAG.finditer(data))
+                    tail = data[cut:]
+                rows += len(_ROW_TAG.findall(tail))
+            merged = sum(
+                (abs(int(row2) - int(row1)) + 1) * (abs(_column_number(col2) - _column_number(col1)) + 1)
+                for col1, row1, col2, row2 in merges
+            )
+            most_rows, most_merged = max(most_rows, rows), max(most_merged, merged)
+    return most_rows, most_merged
 
 
 # ---- The sheet ------------------------------------------------------------------------------------
@@ -203,7 +230,7 @@ def read_sheet(content: bytes) -> Sheet:
             if worksheet.sheet_state != "visible":
                 continue
             grid = {}
-            for row in worksheet.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS):
+            for row in worksheet.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, max_col=MAX_COLUMNS):
                 for cell in row:
                     if cell.value is not None:
                         grid[(cell.row, cell.column)] = cell.value
@@ -228,7 +255,7 @@ def read_sheet(content: bytes) -> Sheet:
 
 def _read_rows(worksheet, header_row: int, get_column_letter) -> Sheet:
     columns, column_headers, ignored = {}, {}, []
-    header_cells = next(worksheet.iter_rows(min_row=header_row, max_row=header_row))
+    header_cells = next(worksheet.iter_rows(min_row=header_row, max_row=header_row, max_col=MAX_COLUMNS))
     for cell in header_cells:
         if cell.value is None or not str(cell.value).strip():
             continue
@@ -245,21 +272,29 @@ def _read_rows(worksheet, header_row: int, get_column_letter) -> Sheet:
             _("第 %(row)s 行的表头缺少必填列:%(columns)s。")
             % {"row": header_row, "columns": "、".join(missing)}
         )
-    # Merged cells: every cell of a range reads the range's top-left value (a 专项行动 spanning ten rows).
-    filled = {}
-    for merged in worksheet.merged_cells.ranges:
-        if merged.max_row <= header_row:
-            continue
-        top_left = worksheet.cell(row=merged.min_row, column=merged.min_col).value
-        for row in range(max(merged.min_row, header_row + 1), merged.max_row + 1):
-            for column in range(merged.min_col, merged.max_col + 1):
-                filled[(row, column)] = top_left
     from openpyxl.utils import column_index_from_string
 
     index = {name: column_index_from_string(letter) for name, letter in columns.items()}
+    # Merged cells: every cell of a range reads the range's top-left value (a 专项行动 spanning ten
+    # rows). Only the columns read and the rows that exist: a range may claim a million rows.
+    filled = {}
+    wanted = set(index.values())
+    last_row = worksheet.max_row
+    for merged in worksheet.merged_cells.ranges:
+        if merged.min_row <= header_row:
+            continue  # part of the header, or above it
+        top_left = worksheet.cell(row=merged.min_row, column=merged.min_col).value
+        columns_in = wanted.intersection(range(merged.min_col, merged.max_col + 1))
+        for row in range(merged.min_row, min(merged.max_row, last_row) + 1):
+            for column in columns_in:
+                filled[(row, column)] = top_left
+    # Rows far below the last one a list could have: openpyxl would make every empty cell up to them.
+    if last_row > header_row + MAX_ROWS + MAX_EMPTY_ROWS:
+        raise ImportRefused(_too_many_rows())
     rows = []
     for number, values in enumerate(
-        worksheet.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1
+        worksheet.iter_rows(min_row=header_row + 1, max_col=max(wanted), values_only=True),
+        start=header_row + 1,
     ):
         record = {}
         for name, column in index.items():
@@ -288,9 +323,10 @@ def _read_rows(worksheet, header_row: int, get_column_letter) -> Sheet:
 def _suggest(name: str, candidates: dict[str, str], limit: int = 3) -> list[str]:
     """Up to `limit` display names like `name`: containment first, then difflib's similarity."""
     found = []
-    for key, label in candidates.items():
-        if (name in key or key in name) and label not in found:
-            found.append(label)
+    if len(name) >= 2:
+        for key, label in candidates.items():
+            if len(key) >= 2 and (name in key or key in name) and label not in found:
+                found.append(label)
     for key in difflib.get_close_matches(name, list(candidates), n=limit * 2, cutoff=0.5):
         if candidates[key] not in found:
             found.append(candidates[key])

@@ -486,19 +486,43 @@ def test_a_file_that_is_no_workbook_is_refused(county):
     assert "不是有效的 .xlsx" in refused(county, b"hello, world")
 
 
-def test_an_xml_entity_bomb_is_refused(county):
-    # openpyxl reads through defusedxml: a DOCTYPE with entities is never expanded.
-    source = zipfile.ZipFile(io.BytesIO(xlsx([row()])))
+def test_a_merged_range_over_whole_columns_is_refused_before_parsing(county, monkeypatch):
+    monkeypatch.setattr(imports, "read_sheet", lambda content: pytest.fail("openpyxl must not load it"))
+
+    merge = b'<mergeCells count="1"><mergeCell ref="B3:K1048576"/></mergeCells>'
+    content = rewrite_sheet(
+        xlsx([row()]), lambda data: data.replace(b"</sheetData>", b"</sheetData>" + merge)
+    )
+
+    assert "合并单元格" in refused(county, content)
+
+
+def test_a_cell_far_below_the_list_is_refused(county):
+    def far(sheet):
+        sheet["C200000"] = "备注"
+
+    assert "5000" in refused(county, xlsx([row()], edit=far))
+
+
+def rewrite_sheet(content: bytes, change) -> bytes:
+    """The workbook with its sheet's XML changed by `change` (what openpyxl would never write)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         for member in source.infolist():
             data = source.read(member.filename)
-            if member.filename == "xl/worksheets/sheet1.xml":
-                entities = b'<!DOCTYPE z [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-                data = data.replace(b"<worksheet", entities + b"<worksheet", 1)
-            archive.writestr(member, data)
+            archive.writestr(member, change(data) if member.filename == "xl/worksheets/sheet1.xml" else data)
+    return output.getvalue()
 
-    assert "不是有效的 .xlsx" in refused(county, output.getvalue())
+
+def test_an_xml_entity_bomb_is_refused(county):
+    # openpyxl reads through defusedxml: a DOCTYPE with entities is never expanded.
+    entities = b'<!DOCTYPE z [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    content = rewrite_sheet(
+        xlsx([row()]), lambda data: data.replace(b"<worksheet", entities + b"<worksheet", 1)
+    )
+
+    assert "不是有效的 .xlsx" in refused(county, content)
 
 
 def test_a_too_long_title_is_the_rows_problem(county):
