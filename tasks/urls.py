@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, navigation, office, task_list, task_page, workspace
+from .views import account, imports, navigation, office, task_list, task_page, workspace
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
@@ -11,5 +11,6 @@ urlpatterns = [
     *task_page.urlpatterns,
     *account.urlpatterns,
     *office.urlpatterns,
+    *imports.urlpatterns,
     *navigation.urlpatterns,
 ]

@@ -63,6 +63,7 @@ def pages_to_check() -> list[tuple[str | None, str, dict]]:
         ("office", "/tasks/", desk),
         ("office", f"/tasks/{task.pk}/", desk),
         ("office", "/office/", desk),
+        ("office", "/office/import/", desk),
         ("office", "/audit/", desk),
         ("office", "/notifications/", desk),
         ("office", "/api/redoc/", desk),
