@@ -26,7 +26,7 @@ or the order for its issue) and its audience, and every insert is ON CONFLICT DO
 step told twice makes no second inbox item and no second delivery.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db.models import Q
 from django.utils import timezone
@@ -41,7 +41,7 @@ from .reminders import materialize
 PRINCIPAL, COOPERATING = 0, 1
 
 
-def notify(
+def _notifications(
     *,
     rule: str,
     key: str,
@@ -53,11 +53,8 @@ def notify(
     groups: Iterable[int] = (),
     note: str = "",
     by=None,
-) -> list[str]:
-    """Tell each audience of one step about it, inside the caller's transaction; returns the keys.
-
-    `key` names the step (e.g. "order_returned:e12"); each audience's notification adds its own part
-    (":u3", ":p7", ":g2"). Nothing happens when there is nobody to tell."""
+) -> list[Notification]:
+    """One step's notifications, one per audience (not saved)."""
     audiences = (
         [("u", "unit_id", pk, PRINCIPAL) for pk in units]
         + [("u", "unit_id", pk, COOPERATING) for pk in cooperating]
@@ -84,25 +81,50 @@ def notify(
                 **{field: pk},
             )
         )
-    if not rows:
-        return []
+    return rows
+
+
+# Keys per statement: well under SQLite's limit on a statement's parameters.
+CHUNK = 500
+
+
+def _tell(rows: list[Notification]) -> list[str]:
+    """Save the notifications (a step told twice is told once), fill the inboxes and the outbox, and
+    publish the deliveries after commit: a fixed number of statements per CHUNK notifications."""
     keys = [row.key for row in rows]
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    materialize(Q(key__in=keys))
-    outbox.publish_on_commit(Q(notification__key__in=keys))
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=CHUNK)
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        materialize(Q(key__in=chunk))
+        outbox.publish_on_commit(Q(notification__key__in=chunk))
     return keys
 
 
-def on_task_handoff(handoff: Handoff) -> None:
-    """The listener registered in tasks/seams.py: a step in tasks/services.py, keyed by its event."""
-    rule = ReminderRule(handoff.kind)
-    notify(
-        rule=rule,
-        key=f"{rule.value}:e{handoff.event.pk}",
-        task=handoff.task,
-        units=handoff.units,
-        cooperating=handoff.cooperating,
-        people=handoff.people,
-        note=handoff.note,
-        by=handoff.by,
-    )
+def notify(**step) -> list[str]:
+    """Tell each audience of one step about it, inside the caller's transaction; returns the keys.
+
+    `key` names the step (e.g. "order_returned:e12"); each audience's notification adds its own part
+    (":u3", ":p7", ":g2"). Nothing happens when there is nobody to tell. The arguments are
+    `_notifications`'s: rule, key, task, order, units, cooperating, people, groups, note, by."""
+    rows = _notifications(**step)
+    return _tell(rows) if rows else []
+
+
+def on_task_handoffs(handoffs: Sequence[Handoff]) -> None:
+    """The listener registered in tasks/seams.py: steps in tasks/services.py, each keyed by its event;
+    many at once (an import) cost the statements of one."""
+    rows = []
+    for handoff in handoffs:
+        rule = ReminderRule(handoff.kind)
+        rows += _notifications(
+            rule=rule,
+            key=f"{rule.value}:e{handoff.event.pk}",
+            task=handoff.task,
+            units=handoff.units,
+            cooperating=handoff.cooperating,
+            people=handoff.people,
+            note=handoff.note,
+            by=handoff.by,
+        )
+    if rows:
+        _tell(rows)

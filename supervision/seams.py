@@ -64,7 +64,7 @@ def register() -> None:
     tasks_seams.access_scopes.append(tasks_seams.ScopeSource(sql=group_scope_sql))
     tasks_seams.workspace_panels.append(orders_panel)
     # Handoffs in tasks/services.py reach the inboxes and the outbox at once (supervision/handoffs.py).
-    tasks_seams.handoff_listeners.append(handoffs.on_task_handoff)
+    tasks_seams.handoff_listeners.append(handoffs.on_task_handoffs)
     # A group member's work: orders awaiting my 验收, orders overdue in my scope, my inspections.
     tasks_seams.workspace_panels.append(inspector_panel)
     tasks_seams.close_out_warnings.append(open_orders_warning)

@@ -23,7 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import permissions, services
+from . import permissions, seams, services
 from .models import (
     OPEN_STATUSES,
     Campaign,
@@ -887,7 +887,10 @@ def import_commit(*, batch: ImportBatch, by: Person) -> ImportBatch:
                     raise PermissionDenied(
                         _("只有本地区的督查室可以%(action)s。") % {"action": _("导入带节点的任务清单")}
                     )
-            _write(plan, campaign, by)
+            # One inbox item per task for each unit, as when the office types them in, but told in a
+            # few statements for the whole file rather than a few per task.
+            with seams.handoffs_told_together():
+                _write(plan, campaign, by)
             batch.status = ImportStatus.COMMITTED
             batch.committed_at = timezone.now()
             batch.committed_by = by

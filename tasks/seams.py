@@ -13,14 +13,18 @@ in its AppConfig.ready():
 - `task_page_actions`: steps the task page offers beside its own (supervision: 催办), by name
   (`PageAction`).
 - `handoff_listeners`: told of every handoff in tasks/services.py (a task assigned or reassigned, a
-  close-out returned, an extension decided, a 批示), inside the service's transaction (`Handoff`).
-  Supervision's listener puts it in the inboxes and the outbox of the people now holding the work.
+  close-out returned, an extension decided, a 批示), inside the service's transaction, as a list of
+  `Handoff` (one, or many at once inside `handoffs_told_together()`: an import of a 清单 tells its
+  hundreds of assignments in a few statements, not a few per task). Supervision's listener puts
+  them in the inboxes and the outbox of the people now holding the work.
 - `close_out_warnings`: what is still open on a task besides its milestones, listed on the 申请销号
   form. Each is a function (user, task) → a list of `CloseOutWarning` (supervision: the 督办单 on
   the task not yet closed out). The page asks them only when it offers the form.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -85,5 +89,38 @@ class CloseOutWarning:
 access_scopes: list[ScopeSource] = []
 workspace_panels: list[Callable[..., dict | None]] = []
 task_page_actions: dict[str, PageAction] = {}
-handoff_listeners: list[Callable[[Handoff], None]] = []
+handoff_listeners: list[Callable[[Sequence[Handoff]], None]] = []
 close_out_warnings: list[Callable[..., list[CloseOutWarning]]] = []
+
+
+# ---- Handoffs told one by one, or together ---------------------------------------------------------
+
+_collected: ContextVar[list[Handoff] | None] = ContextVar("handoffs_collected", default=None)
+
+
+def tell(handoff: Handoff) -> None:
+    """Tell the listeners of one handoff now, or keep it for the end of `handoffs_told_together()`."""
+    collected = _collected.get()
+    if collected is not None:
+        collected.append(handoff)
+        return
+    for listener in handoff_listeners:
+        listener([handoff])
+
+
+@contextmanager
+def handoffs_told_together() -> Iterator[None]:
+    """Inside, handoffs are collected; at the end (still inside the caller's transaction) the listeners
+    get them all at once. An exception tells nobody: the transaction rolls back anyway."""
+    if _collected.get() is not None:  # already collecting: the outer block tells them
+        yield
+        return
+    collected: list[Handoff] = []
+    token = _collected.set(collected)
+    try:
+        yield
+    finally:
+        _collected.reset(token)
+    if collected:
+        for listener in handoff_listeners:
+            listener(collected)

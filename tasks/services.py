@@ -130,8 +130,7 @@ def _hand_off(
         note=note,
         by=by,
     )
-    for listener in seams.handoff_listeners:
-        listener(handoff)
+    seams.tell(handoff)
 
 
 def _snapshot(task: Task, *fields: str) -> dict:

@@ -195,8 +195,7 @@ def test_the_same_handoff_told_twice_makes_no_second_inbox_item_or_delivery(coun
         units=(county.wanan.pk,),
         cooperating=(county.shanmu.pk,),
     )
-    for listener in seams.handoff_listeners:
-        listener(handoff)
+    seams.tell(handoff)
     order = issue(county)
     counts_after_order = (Notification.objects.count(), InboxItem.objects.count(), Delivery.objects.count())
     handoffs.notify(
@@ -254,3 +253,42 @@ def test_the_task_pages_chase_form_offers_the_cooperating_units_and_reaches_the_
     assert inbox(county.shanmu_official, RULE.CHASE) != []
     assert inbox(county.yingji_official, RULE.CHASE) == []
     assert inbox(county.wanan_official, RULE.CHASE) != []
+
+
+# ---- An import tells every assignment, in a few statements --------------------------------------------
+
+
+def _import(world, count: int):
+    from tasks.imports import import_commit, import_preview
+    from tests.import_workbooks import task_list_bytes, upload
+
+    rows = [
+        [n, "安全生产专项行动", f"导入的任务{n}", "万安镇", "山目乡", "", "12月底前", ""]
+        for n in range(count)
+    ]
+    batch = import_preview(
+        campaign=world.campaign, file=upload("清单.xlsx", task_list_bytes(rows)), by=world.office
+    )
+    return import_commit(batch=batch, by=world.office)
+
+
+def test_an_imported_task_list_reaches_the_lead_and_cooperating_units_once_per_task(county):
+    _import(county, 3)
+    assert len(inbox(county.wanan_official, RULE.TASK_ASSIGNED)) == 3
+    assert len(inbox(county.shanmu_official, RULE.TASK_ASSIGNED)) == 3
+    lead = Notification.objects.filter(rule=RULE.TASK_ASSIGNED, unit=county.wanan, step=handoffs.PRINCIPAL)
+    assert sorted(lead.values_list("task__title", flat=True)) == ["导入的任务0", "导入的任务1", "导入的任务2"]
+    assert Delivery.objects.filter(notification__in=lead).count() == 3 * 2  # email and WeCom, per task
+
+
+def test_an_import_tells_its_assignments_in_statements_that_do_not_grow_with_its_rows(county):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def notification_statements(count):
+        with CaptureQueriesContext(connection) as queries:
+            _import(county, count)
+        tables = ("supervision_notification", "supervision_inboxitem", "supervision_delivery")
+        return sum(1 for query in queries if any(table in query["sql"] for table in tables))
+
+    assert notification_statements(2) == notification_statements(20)
