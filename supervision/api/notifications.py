@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from tasks.api.serializers import InputSerializer, PersonRefSerializer, UnitRefSerializer
-from tasks.models import Task
+from tasks.models import Task, Unit
 from tasks.selectors import tasks_visible_to
 
 from .. import messages, selectors, services
@@ -106,6 +106,16 @@ class ChaseSerializer(InputSerializer):
     )
 
 
+class TaskChaseSerializer(ChaseSerializer):
+    cooperating_units = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=Unit.objects.all(),
+        label=_("同时催办的配合单位"),
+        help_text=_("选填:这项任务的配合单位 id,它们也会立即收到催办。"),
+    )
+
+
 class InboxFilter(filters.FilterSet):
     unread = filters.BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label=_("true:只看未读;false:只看已读。")
@@ -177,14 +187,14 @@ class _ChaseView(generics.GenericAPIView):
     filter_backends = []
     pagination_class = None
 
-    def chase(self, subject, note: str) -> Notification:
+    def chase(self, subject, data: dict) -> Notification:
         raise NotImplementedError
 
     def post(self, request, pk):
         subject = self.get_object()
-        body = ChaseSerializer(data=request.data, context={"request": request})
+        body = self.get_serializer_class()(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        notification = self.chase(subject, body.validated_data.get("note", ""))
+        notification = self.chase(subject, body.validated_data)
         fresh = Notification.objects.select_related(
             "task", "order", "milestone", "group", "unit", "person__unit", "created_by__unit"
         ).get(pk=notification.pk)
@@ -192,6 +202,8 @@ class _ChaseView(generics.GenericAPIView):
 
 
 class TaskChaseView(_ChaseView):
+    serializer_class = TaskChaseSerializer
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Task.objects.none()
@@ -200,17 +212,23 @@ class TaskChaseView(_ChaseView):
     @extend_schema(
         summary=_("催办任务"),
         description=_(
-            "督查室和督导组成员催办一项在办的任务:立即通知牵头单位(站内消息及其通知渠道),并记入任务动态。"
+            "督查室和督导组成员催办一项在办的任务:立即通知牵头单位(站内消息及其通知渠道),"
+            "以及选定的配合单位,并记入任务动态。"
         ),
-        request=ChaseSerializer,
+        request=TaskChaseSerializer,
         responses={201: NotificationSerializer},
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("任务的 id。"))],
     )
     def post(self, request, pk):
         return super().post(request, pk)
 
-    def chase(self, task, note):
-        return services.task_chase(task=task, by=self.request.user, note=note)
+    def chase(self, task, data):
+        return services.task_chase(
+            task=task,
+            by=self.request.user,
+            note=data.get("note", ""),
+            cooperating_units=data.get("cooperating_units", ()),
+        )
 
 
 class OrderChaseView(_ChaseView):
@@ -231,5 +249,5 @@ class OrderChaseView(_ChaseView):
     def post(self, request, pk):
         return super().post(request, pk)
 
-    def chase(self, order, note):
-        return services.chase_order(order=order, by=self.request.user, note=note)
+    def chase(self, order, data):
+        return services.chase_order(order=order, by=self.request.user, note=data.get("note", ""))

@@ -160,6 +160,36 @@ def test_a_note_must_be_text(api, world):
     assert api(world.office).post(chase_task_url(task), {"note": 12}, format="json").status_code == 400
 
 
+def test_a_chase_reaches_the_cooperating_units_the_chaser_picks(api, world):
+    task = world.task(cooperating_units=[world.shanmu])
+    response = api(world.office).post(
+        chase_task_url(task), {"note": "请配合推进", "cooperating_units": [world.shanmu.pk]}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["unit"]["id"] == world.wanan.pk  # the answer is the lead unit's notification
+    assert InboxItem.objects.filter(
+        notification__rule=ReminderRule.CHASE, notification__task=task, person=world.shanmu_official
+    ).exists()
+
+
+def test_a_chase_without_cooperating_units_leaves_them_alone(api, world):
+    task = world.task(cooperating_units=[world.shanmu])
+    assert api(world.office).post(chase_task_url(task), {}, format="json").status_code == 201
+    assert not InboxItem.objects.filter(
+        person=world.shanmu_official, notification__rule=ReminderRule.CHASE
+    ).exists()
+
+
+def test_a_chase_refuses_a_unit_that_does_not_cooperate_on_the_task(api, world):
+    task = world.task()
+    response = api(world.office).post(
+        chase_task_url(task), {"cooperating_units": [world.shanmu.pk]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "cooperating_units" in response.json()["fields"]
+    assert not Notification.objects.exists()
+
+
 # ---- Chasing a supervision order --------------------------------------------------------------------------
 
 
