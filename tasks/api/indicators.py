@@ -32,8 +32,18 @@ def _indicators(user):
     return indicators.indicators_visible_to(user)
 
 
+class PlainDecimalField(serializers.DecimalField):
+    """A decimal as a string without trailing zeros ("96.5", not "96.5000"), any number of digits in."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=None, decimal_places=None, **kwargs)
+
+    def to_representation(self, value):
+        return None if value is None else str(indicators.plain(value))
+
+
 def _number(**kwargs):
-    return serializers.DecimalField(max_digits=None, decimal_places=None, **kwargs)
+    return PlainDecimalField(**kwargs)
 
 
 # ---- Serializers ----------------------------------------------------------------------------------------
@@ -50,7 +60,13 @@ class MonthCellSerializer(serializers.Serializer):
     basis = serializers.ChoiceField(
         choices=[("actual", _("实际")), ("expected", _("预计"))], allow_null=True, label=_("数值来源")
     )
-    completion = _number(allow_null=True, label=_("完成率(%)"), help_text=_("无目标或目标为 0 时为空。"))
+    completion = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=1,
+        allow_null=True,
+        label=_("完成率(%)"),
+        help_text=_("无目标或目标为 0 时为空。"),
+    )
     gap = _number(allow_null=True, label=_("差距"), help_text=_("数值 − 目标;增速指标为百分点。"))
     behind = serializers.BooleanField(label=_("低于目标"))
     expected_figure_id = serializers.IntegerField(allow_null=True, label=_("预计数 id"))
@@ -104,6 +120,8 @@ class TargetSerializer(InputSerializer):
 
 class RevisionSerializer(serializers.ModelSerializer):
     by = PersonRefSerializer(read_only=True)
+    value_before = _number(read_only=True, label=_("原数值"))
+    value_after = _number(read_only=True, label=_("新数值"))
 
     class Meta:
         model = IndicatorFigureRevision
@@ -125,7 +143,7 @@ class RevisionSerializer(serializers.ModelSerializer):
 class FigureSerializer(serializers.ModelSerializer):
     reported_by = PersonRefSerializer(read_only=True)
     confirmed_by = PersonRefSerializer(read_only=True, allow_null=True)
-    value = _number()
+    value = _number(read_only=True, label=_("数值"))
     confirmed = serializers.BooleanField(source="is_confirmed", read_only=True, label=_("已确认"))
 
     class Meta:

@@ -130,7 +130,7 @@ def test_the_responsible_unit_reports_its_expected_figure(stats, investment, api
     )
 
     assert response.status_code == 201, response.json()
-    assert response.json()["value"] == "96.5000"
+    assert response.json()["value"] == "96.5"
     assert response.json()["revisions"] == []
 
 
@@ -180,8 +180,8 @@ def test_the_source_unit_confirms_and_corrects_with_the_history_in_the_detail(st
     assert response.status_code == 200, response.json()
     (revision,) = response.json()["revisions"]
     assert (revision["value_before"], revision["value_after"], revision["reason"]) == (
-        "98.0000",
-        "97.0000",
+        "98",
+        "97",
         "口径调整",
     )
     assert IndicatorFigureRevision.objects.count() == 1
