@@ -209,3 +209,39 @@ def test_figures_filter_by_indicator_month_and_kind(stats, investment, expected,
         len(client.get(FIGURES, {"indicator": investment.pk, "month": "2026-11-20"}).json()["results"]) == 1
     )
     assert client.get(FIGURES, {"kind": "actual"}).json()["results"] == []
+
+
+def test_the_indicator_list_takes_the_same_queries_for_two_or_ten_indicators(
+    stats,  # noqa: F811
+    api,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(names):
+        for name in names:
+            indicator = indicators.indicator_create(
+                campaign=stats.campaign,
+                name=name,
+                measure="亿元",
+                kind="cumulative",
+                responsible_unit=stats.yingji,
+                source_unit=stats.tongji,
+                by=stats.office,
+            )
+            indicators.indicator_target_set(indicator=indicator, month=NOV, target=10, by=stats.office)
+            indicators.indicator_figure_report(
+                indicator=indicator, month=NOV, kind="expected", value=9, by=stats.yingji_official
+            )
+
+    def count():
+        client = api(stats.office)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(INDICATORS).status_code == 200
+        return len(queries)
+
+    add([f"指标{n}" for n in range(2)])
+    two = count()
+    add([f"更多指标{n}" for n in range(8)])
+
+    assert count() == two
