@@ -63,3 +63,31 @@ def test_the_source_unit_reports_on_a_phone_and_the_table_marks_the_lag(
     assert colour != "rgba(0, 0, 0, 0)"
     assert page.locator(f"tr[data-indicator='{building.pk}'] .wa-behind").count() == 0
     page.close()
+
+
+def test_the_indicator_pages_have_no_serious_axe_violation(world, indicators, live_server, browser):
+    from .test_accessibility import BLOCKING, axe_violations
+
+    month, (investment, _building) = indicators
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server.url, "tongji")
+    page.goto(f"{live_server.url}/indicators/entry/?month={month:%Y-%m}")
+    page.fill(f"#f{investment.pk}-actual-value", "8.5")
+    page.click("[data-testid=entry-save]")
+    page.wait_for_selector(".alert-success")
+    found = {}
+    for path in ("/indicators/", f"/indicators/entry/?month={month:%Y-%m}", "/indicators/import/"):
+        page.goto(f"{live_server.url}{path}")
+        blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+        if blocking:
+            found[path] = blocking
+    # The entry form with a row in error.
+    page.goto(f"{live_server.url}/indicators/entry/?month={month:%Y-%m}")
+    page.fill(f"#f{investment.pk}-actual-value", "约3亿")
+    page.click("[data-testid=entry-save]")
+    page.wait_for_selector("[data-testid=entry-errors]")
+    blocking = [v for v in axe_violations(page) if v["impact"] in BLOCKING]
+    if blocking:
+        found["entry with errors"] = blocking
+    assert not found, found
+    page.close()
