@@ -417,3 +417,12 @@ def test_a_filled_template_imports(client, w):
         (NOV, Decimal("8.5")),
         (NOV, Decimal("5.5")),
     }
+
+
+def test_an_import_refuses_too_many_rows(client, w, monkeypatch):
+    monkeypatch.setattr("tasks.imports.MAX_ROWS", 5)
+    content = sheet([["固定资产投资", "实际", f"{n}", "", ""] for n in range(30)])
+    response = post_sheet(signed_in(client, w.stats_official), content)
+    assert response.status_code == 400
+    assert "数据超过 5 行" in response.content.decode()
+    assert not IndicatorFigure.objects.exists()
