@@ -124,7 +124,7 @@ def api_world(world, settings, media, in_process_app):
     """The `world` county, plus a row for every detail route to reach."""
     from supervision.models import Card
     from supervision.services import cards_propose, chase_task, inspection_record, order_issue
-    from tasks import services
+    from tasks import indicators, services
     from tasks.imports import import_preview, template_workbook
 
     settings.API_RATES = {scope: UNLIMITED for scope in ("token", "user", "anon", "login")}
@@ -150,6 +150,20 @@ def api_world(world, settings, media, in_process_app):
         date=days(0),
         summary="实地检查万安镇煤矿",
         findings=[{"unit": w.wanan, "task": task, "text": "井下通风记录缺失"}],
+    )
+    tongji = services.unit_create(by=None, name="县统计局", kind="department", parent=w.county)
+    indicator = indicators.indicator_create(
+        campaign=w.campaign,
+        name="规上工业增加值增速",
+        measure="%",
+        kind="growth",
+        responsible_unit=w.wanan,
+        source_unit=tongji,
+        by=w.office,
+    )
+    indicators.indicator_target_set(indicator=indicator, month=days(-31), target=5, by=w.office)
+    figure = indicators.indicator_figure_report(
+        indicator=indicator, month=days(-31), kind="expected", value="4.2", by=official
     )
     return SimpleNamespace(
         token=plain,
@@ -196,6 +210,8 @@ def api_world(world, settings, media, in_process_app):
                 file=SimpleUploadedFile("清单.xlsx", template_workbook(campaign=w.campaign, by=w.office)),
                 by=w.office,
             ).pk,
+            "indicators": indicator.pk,
+            "indicator-figures": figure.pk,
         },
     )
 
