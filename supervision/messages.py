@@ -6,6 +6,7 @@ the inbox), Markdown (WeCom and DingTalk robots) and HTML (email).
 written once, here."""
 
 import datetime
+import re
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -18,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tasks.flags import EPOCH
-from tasks.models import Task
+from tasks.models import FigureKind, Indicator, Task
 
 from .models import Notification, ReminderRule, SupervisionOrder
 from .selectors import orders_escalated_on, tasks_escalated_on
@@ -127,6 +128,34 @@ def _digest_items(notification: Notification) -> tuple[list[dict], int]:
     return items[:DIGEST_LIMIT], total
 
 
+_INDICATOR_KEY = re.compile(r":m(\d{4})-(\d{2}):(\w+):u")
+
+
+def indicator_due(n: Notification) -> dict:
+    """An indicator reminder's month (the 1st), kind and due date: the month and the kind are in its
+    key (reminders._indicators_due), the days left until the reporting day in its step."""
+    match = _INDICATOR_KEY.search(n.key)
+    year, month, kind = (int(match[1]), int(match[2]), match[3]) if match else (n.day.year, n.day.month, "")
+    return {
+        "month": datetime.date(year, month, 1),
+        "kind": kind,
+        "due": n.day + datetime.timedelta(days=n.step),
+    }
+
+
+def _indicator_title(n: Notification) -> str:
+    due = indicator_due(n)
+    values = {
+        "indicator": n.indicator.name,
+        "year": due["month"].year,
+        "month": due["month"].month,
+        "due": due["due"].isoformat(),
+    }
+    if due["kind"] == FigureKind.ACTUAL:
+        return _("【指标填报提醒】请于 %(due)s 前填报 %(indicator)s %(year)s年%(month)s月实际数") % values
+    return _("【指标填报提醒】请于 %(due)s 前填报 %(indicator)s %(year)s年%(month)s月预计数") % values
+
+
 def title(n: Notification, *, count: int | None = None) -> str:
     """The notification's title, the one place it is written: the message's, the inbox's and the
     deliveries page's. From rows already joined (`supervision.selectors.TITLE_ROWS`: no query).
@@ -135,6 +164,8 @@ def title(n: Notification, *, count: int | None = None) -> str:
     out, since counting again would take queries per digest and give today's count, not the one the
     digest was sent with."""
     day, rule = n.day, n.rule
+    if n.indicator_id is not None:
+        return _indicator_title(n)
     if n.milestone_id is not None:
         milestone = n.milestone
         if rule == ReminderRule.MILESTONE_DUE:
@@ -224,7 +255,10 @@ def _order_handoff_title(n: Notification, order) -> str | None:
 
 
 def path_of(n: Notification) -> str:
-    """Where the notification leads in the app: its task, its order, or the dashboard (digests)."""
+    """Where the notification leads in the app: its task, its order, the month's indicator entry
+    form, or the dashboard (digests)."""
+    if n.indicator_id is not None:
+        return f"{reverse('indicator-entry')}?month={indicator_due(n)['month']:%Y-%m}"
     if n.task_id is not None:
         return reverse("task-detail", args=[n.task_id])
     if n.order_id is not None:
@@ -257,8 +291,22 @@ def _note_line(n: Notification) -> list[str]:
     return [label % {"note": n.note}] if label else []
 
 
+def _indicator_lines(n: Notification) -> list[str]:
+    indicator, due = n.indicator, indicator_due(n)
+    kind = FigureKind(due["kind"]).label if due["kind"] in FigureKind.values else ""
+    return [
+        _("指标:%(indicator)s(%(measure)s)") % {"indicator": indicator.name, "measure": indicator.measure},
+        _("填报:%(year)s年%(month)s月%(kind)s数")
+        % {"year": due["month"].year, "month": due["month"].month, "kind": kind},
+        _("报送截止:%(due)s(还有 %(days)s 天)") % {"due": due["due"].isoformat(), "days": n.step},
+    ]
+
+
 def _render(n: Notification) -> Message:
     url = absolute(path_of(n))
+    if n.indicator_id is not None:
+        n.indicator = Indicator.objects.get(pk=n.indicator_id)
+        return Message(title=title(n), lines=_indicator_lines(n), url=url, items=[])
     if n.task_id is not None:
         # The lines need the task's units and leader: load it once, and the title reads it too.
         n.task = Task.objects.select_related("lead_unit", "responsible_leader").get(pk=n.task_id)

@@ -539,6 +539,7 @@ class ReminderRule(models.TextChoices):
     ORDER_DUE = "order_due", _("督办单临期")
     ORDER_OVERDUE = "order_overdue", _("督办单逾期")
     CHASE = "chase", _("人工催办")
+    INDICATOR_DUE = "indicator_due", _("指标填报提醒")
     # Handoffs (supervision/handoffs.py): work passing to someone, told at once, not by the scan.
     TASK_ASSIGNED = "task_assigned", _("任务交办")
     TASK_RETURNED = "task_returned", _("销号申请退回")
@@ -693,6 +694,16 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         verbose_name=_("督办单"),
+    )
+    # An indicator's reminder (指标填报提醒): the month and the kind are in its key, the days left
+    # until the reporting day in its step.
+    indicator = models.ForeignKey(
+        "tasks.Indicator",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("指标"),
     )
     unit = models.ForeignKey(
         Unit, models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("接收单位")

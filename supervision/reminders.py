@@ -27,7 +27,10 @@ or in progress (the clock runs only there):
   every `overdue_repeat_days`) → the task's lead unit;
 - supervision orders (not closed out): due soon at 3 and 1 days → the addressed unit; overdue
   (first day, then every 3 days) → the addressed unit and the issuing group. Orders belong to no
-  campaign: the default policy applies.
+  campaign: the default policy applies;
+- indicators (指标填报): from `remind_days_before` [3] days before the campaign's reporting day
+  (IndicatorSchedule.reporting_day [5]) up to that day, every working day, the previous month's
+  figure still missing → its responsible unit (预计) and its source unit (实际), once a day each.
 
 Nothing is sent on a non-working day (supervision/workdays.py). A supervision member may also chase
 one task or order by hand (supervision.services.chase_task and chase_order): at once, to the unit,
@@ -60,6 +63,10 @@ from tasks.flags import DayNumber
 from tasks.models import (
     RUNNING_STATUSES,
     Campaign,
+    FigureKind,
+    Indicator,
+    IndicatorFigure,
+    IndicatorSchedule,
     Milestone,
     ProgressReport,
     Role,
@@ -361,6 +368,73 @@ def _orders(day: datetime.date) -> int:
     return inserted
 
 
+def _month_start(day: datetime.date, back: int = 0) -> datetime.date:
+    """The first day of `day`'s month, or of the month `back` months before it."""
+    index = day.year * 12 + day.month - 1 - back
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _days_in_month(day: datetime.date) -> int:
+    return (_month_start(day, back=-1) - _month_start(day)).days
+
+
+# The calendar's defaults, for a campaign that has no IndicatorSchedule row.
+_SCHEDULE = "campaign__indicator_schedule__"
+REPORTING_DAY = IndicatorSchedule._meta.get_field("reporting_day").default
+REMIND_DAYS_BEFORE = IndicatorSchedule._meta.get_field("remind_days_before").default
+INDICATOR_AUDIENCES = (
+    (FigureKind.EXPECTED, "responsible_unit_id"),
+    (FigureKind.ACTUAL, "source_unit_id"),
+)
+
+
+def _indicators_due(day: datetime.date) -> int:
+    """The units whose figure of the month being reported is still missing, from `remind_days_before`
+    days before the campaign's reporting day up to the day itself: once a day per indicator, month,
+    kind and unit (the key). Two cases, each with its month a constant: the reporting day is in
+    `day`'s month (the previous month is due) or in the next one (`day`'s own month is due)."""
+    reporting_day = Coalesce(F(f"{_SCHEDULE}reporting_day"), Value(REPORTING_DAY))
+    before = Coalesce(F(f"{_SCHEDULE}remind_days_before"), Value(REMIND_DAYS_BEFORE))
+    indicators = Indicator.objects.filter(**{f"{POLICY}enabled": True}).alias(
+        wa_reporting_day=reporting_day, wa_before=before
+    )
+    this_month = indicators.filter(wa_reporting_day__gte=day.day).alias(
+        wa_step=as_int(F("wa_reporting_day") - Value(day.day))
+    )
+    next_month = indicators.filter(wa_reporting_day__lt=day.day).alias(
+        wa_step=as_int(F("wa_reporting_day") + Value(_days_in_month(day) - day.day))
+    )
+    inserted = 0
+    for rows, month in ((this_month, _month_start(day, back=1)), (next_month, _month_start(day))):
+        # Only the campaign's months are reported (a campaign from 11-17 reports November).
+        rows = rows.filter(
+            wa_step__lte=F("wa_before"),
+            campaign__start_date__lt=_month_start(month, back=-1),
+            campaign__end_date__gte=month,
+        )
+        for kind, audience in INDICATOR_AUDIENCES:
+            reported = IndicatorFigure.objects.filter(indicator=OuterRef("pk"), month=month, kind=kind)
+            inserted += insert_select(
+                Notification,
+                _notification_columns(
+                    ReminderRule.INDICATOR_DUE,
+                    day,
+                    _key(
+                        "indicator_due:i",
+                        F("id"),
+                        f":m{month:%Y-%m}:{kind}:u",
+                        F(audience),
+                        f":{day.isoformat()}",
+                    ),
+                    F("wa_step"),
+                    indicator=F("id"),
+                    unit=F(audience),
+                ),
+                rows.filter(~Exists(reported)),
+            )
+    return inserted
+
+
 # ---- Inboxes and deliveries -----------------------------------------------------------------------
 
 
@@ -417,7 +491,7 @@ def ensure_policies() -> int:
     return insert_select(ReminderPolicy, {"campaign": F("id")}, missing)
 
 
-RULES = (_due_soon, _overdue, _digest, _stale_reports, _milestones, _orders)
+RULES = (_due_soon, _overdue, _digest, _stale_reports, _milestones, _orders, _indicators_due)
 
 # pg_advisory_xact_lock key ("WA" + 1): one scan at a time.
 SCAN_LOCK = 0x5741_0001

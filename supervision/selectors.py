@@ -411,7 +411,7 @@ def orders_escalated_on(day: datetime.date) -> QuerySet[SupervisionOrder]:
 # ---- The inbox (the bell) --------------------------------------------------------------------------------
 
 # Everything a notification's title needs, joined in the one query that lists the inbox.
-TITLE_ROWS = ("task", "order", "milestone", "group")
+TITLE_ROWS = ("task", "order", "milestone", "group", "indicator")
 
 
 def inbox_for(person: Person) -> QuerySet[InboxItem]:

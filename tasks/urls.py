@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import account, imports, navigation, office, task_list, task_page, workspace
+from .views import account, imports, indicators, navigation, office, task_list, task_page, workspace
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
@@ -12,5 +12,6 @@ urlpatterns = [
     *account.urlpatterns,
     *office.urlpatterns,
     *imports.urlpatterns,
+    *indicators.urlpatterns,
     *navigation.urlpatterns,
 ]

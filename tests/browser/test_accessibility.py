@@ -49,6 +49,8 @@ def pages_to_check() -> list[tuple[str | None, str, dict]]:
         ("wanan", f"/tasks/{task.pk}/report/", desk),
         ("wanan", f"/supervision/orders/{wanan_order.pk}/", desk),
         ("wanan", "/notifications/", desk),
+        ("wanan", "/indicators/", phone),
+        ("wanan", "/indicators/entry/", desk),
         # The supervision office.
         ("office", "/", desk),
         ("office", "/supervision/dashboard/", desk),
@@ -64,6 +66,9 @@ def pages_to_check() -> list[tuple[str | None, str, dict]]:
         ("office", f"/tasks/{task.pk}/", desk),
         ("office", "/office/", desk),
         ("office", "/office/import/", desk),
+        ("office", "/indicators/", desk),
+        ("office", "/indicators/entry/", desk),
+        ("office", "/indicators/import/", desk),
         ("office", "/audit/", desk),
         ("office", "/notifications/", desk),
         ("office", "/api/redoc/", desk),

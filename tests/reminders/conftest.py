@@ -22,6 +22,7 @@ HANDOFF_RULES = [
         ReminderRule.ORDER_DUE,
         ReminderRule.ORDER_OVERDUE,
         ReminderRule.CHASE,
+        ReminderRule.INDICATOR_DUE,
     )
 ]
 
