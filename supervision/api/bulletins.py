@@ -7,11 +7,12 @@ stored at its issue; before issue they are rendered from the draft on the fly.
 """
 
 import django_filters as filters
+from django import forms
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
@@ -130,12 +131,16 @@ class BulletinDiscardSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, label=_("作废理由"))
 
 
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
 class BulletinFilter(filters.FilterSet):
     campaign = filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("行动"))
     region = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("通报地区"))
     kind = filters.MultipleChoiceFilter(choices=BulletinKind.choices, label=_("类型"))
     status = filters.MultipleChoiceFilter(choices=BulletinStatus.choices, label=_("状态"))
-    year = filters.NumberFilter(label=_("年度"))
+    year = IntegerFilter(label=_("年度"))
 
     class Meta:
         model = Bulletin
@@ -162,10 +167,12 @@ def _step(summary, description, body=None):
 
 
 def _download(summary, description, media_type):
+    # The document's renderer is there for `Accept: application/pdf`, not for a `?format=` override.
     return extend_schema(
         summary=summary,
         description=description,
         responses={(200, media_type): OpenApiTypes.BINARY},
+        parameters=[OpenApiParameter("format", exclude=True)],
     )
 
 

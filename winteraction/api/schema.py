@@ -88,12 +88,8 @@ def describe_format_parameter(result, generator, request, public):
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "format" and not parameter.get("description"):
-                    formats = set(parameter.get("schema", {}).get("enum", []))
-                    if formats & {"pdf", "docx"}:
-                        parameter["description"] = "The document's type; the document is sent either way."
-                    else:
-                        parameter["description"] = (
-                            "`csv` or `xlsx` downloads the whole filtered list as a spreadsheet "
-                            "(Chinese column headers, not paged); JSON otherwise."
-                        )
+                    parameter["description"] = (
+                        "`csv` or `xlsx` downloads the whole filtered list as a spreadsheet "
+                        "(Chinese column headers, not paged); JSON otherwise."
+                    )
     return result
