@@ -12,6 +12,9 @@ from .models import (
     Campaign,
     ExtensionRequest,
     ExtensionStatus,
+    FigureKind,
+    Indicator,
+    IndicatorFigure,
     Milestone,
     Person,
     ProgressReport,
@@ -225,3 +228,34 @@ class ExtensionRequestFilter(filters.FilterSet):
     class Meta:
         model = ExtensionRequest
         fields = ["task", "status"]
+
+
+# ---- Indicators ----------------------------------------------------------------------------------
+
+
+def _any_month(queryset, name, value):
+    """`month` chooses the month shown in each indicator's figures, not which indicators are listed."""
+    return queryset
+
+
+class IndicatorFilter(filters.FilterSet):
+    campaign = filters.ModelChoiceFilter(queryset=Campaign.objects.all(), label=_("冬季行动"))
+    responsible_unit = filters.ModelChoiceFilter(queryset=Unit.objects.all(), label=_("责任单位"))
+    month = filters.DateFilter(method=_any_month, label=_("月份(只显示该月数据)"))
+
+    class Meta:
+        model = Indicator
+        fields = ["campaign", "responsible_unit"]
+
+
+class IndicatorFigureFilter(filters.FilterSet):
+    indicator = filters.ModelChoiceFilter(queryset=Indicator.objects.all(), label=_("指标"))
+    month = filters.DateFilter(method="filter_month", label=_("月份"))
+    kind = filters.ChoiceFilter(choices=FigureKind.choices, label=_("数据类型"))
+
+    class Meta:
+        model = IndicatorFigure
+        fields = ["indicator", "kind"]
+
+    def filter_month(self, queryset, name, value):
+        return queryset.filter(month=value.replace(day=1))

@@ -657,6 +657,193 @@ class TaskEvent(models.Model):
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
+# ---- Indicators ------------------------------------------------------------------------------
+
+
+class IndicatorKind(models.TextChoices):
+    CUMULATIVE = "cumulative", _("累计值")
+    GROWTH = "growth", _("增速")
+
+
+class Indicator(models.Model):
+    """A monthly economic indicator (主要经济指标) of a campaign: a responsible unit answers for it, a
+    data-source unit (统计局) gives and confirms the actual figure. See tasks/indicators.py."""
+
+    campaign = models.ForeignKey(
+        Campaign, models.PROTECT, related_name="indicators", verbose_name=_("冬季行动")
+    )
+    name = models.CharField(_("指标名称"), max_length=128)
+    measure = models.CharField(_("计量单位"), max_length=16, help_text=_("例如 亿元、元、%。"))
+    kind = models.CharField(_("指标类型"), max_length=16, choices=IndicatorKind.choices)
+    responsible_unit = models.ForeignKey(
+        Unit, models.PROTECT, related_name="indicators", verbose_name=_("责任单位")
+    )
+    source_unit = models.ForeignKey(
+        Unit, models.PROTECT, related_name="sourced_indicators", verbose_name=_("数据来源单位")
+    )
+    annual_target = models.DecimalField(_("年度目标"), max_digits=16, decimal_places=4, null=True, blank=True)
+    tasks = models.ManyToManyField(Task, blank=True, related_name="indicators", verbose_name=_("相关任务"))
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+        ordering = ["campaign", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "name"],
+                name="indicator_name_unique_in_campaign",
+                violation_error_message=_("本次行动中已有同名的指标。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class IndicatorTarget(models.Model):
+    """The target of one month (月度目标): for a cumulative indicator the amount by the month's end."""
+
+    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="targets", verbose_name=_("指标"))
+    month = models.DateField(_("月份"), help_text=_("该月的第一天。"))
+    target = models.DecimalField(_("目标值"), max_digits=16, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("月度目标")
+        verbose_name_plural = _("月度目标")
+        ordering = ["indicator", "month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "month"],
+                name="indicator_target_unique_month",
+                violation_error_message=_("该指标本月已有目标。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="indicator_target_month_first_day",
+                violation_error_message=_("月份必须是该月的第一天。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.indicator} {self.month:%Y-%m} {self.target}"
+
+
+class FigureKind(models.TextChoices):
+    EXPECTED = "expected", _("预计")
+    ACTUAL = "actual", _("实际")
+
+
+class IndicatorFigure(models.Model):
+    """A month's figure: expected (预计, by the responsible unit) or actual (实际, by the source unit).
+
+    Once the source unit confirms it, it changes only through a correction (IndicatorFigureRevision)."""
+
+    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="figures", verbose_name=_("指标"))
+    month = models.DateField(_("月份"), help_text=_("该月的第一天。"))
+    kind = models.CharField(_("数据类型"), max_length=16, choices=FigureKind.choices)
+    value = models.DecimalField(_("数值"), max_digits=16, decimal_places=4)
+    gap_reason = models.TextField(_("差距原因"), blank=True)
+    measures = models.TextField(_("措施"), blank=True)
+    reported_by = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("填报人"))
+    reported_at = models.DateTimeField(_("填报时间"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("确认人")
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("指标数据")
+        verbose_name_plural = _("指标数据")
+        ordering = ["indicator", "month", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "month", "kind"],
+                name="indicator_figure_unique",
+                violation_error_message=_("该指标本月已有这一类数据。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="indicator_figure_month_first_day",
+                violation_error_message=_("月份必须是该月的第一天。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True, confirmed_at__isnull=True)
+                | Q(confirmed_by__isnull=False, confirmed_at__isnull=False),
+                name="indicator_figure_confirmation_recorded",
+                violation_error_message=_("确认必须同时记录确认人和时间。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "kind"], name="indicator_figure_month_kind")]
+
+    def __str__(self):
+        return f"{self.indicator} {self.month:%Y-%m} {self.get_kind_display()} {self.value}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class IndicatorFigureRevision(models.Model):
+    """One change of a figure after its first report: an update before confirmation (no reason needed)
+    or a correction of a confirmed figure (with its reason). Append-only."""
+
+    figure = models.ForeignKey(
+        IndicatorFigure, models.CASCADE, related_name="revisions", verbose_name=_("指标数据")
+    )
+    value_before = models.DecimalField(_("原数值"), max_digits=16, decimal_places=4)
+    value_after = models.DecimalField(_("新数值"), max_digits=16, decimal_places=4)
+    gap_reason_before = models.TextField(_("原差距原因"), blank=True)
+    gap_reason_after = models.TextField(_("新差距原因"), blank=True)
+    measures_before = models.TextField(_("原措施"), blank=True)
+    measures_after = models.TextField(_("新措施"), blank=True)
+    correction = models.BooleanField(_("更正已确认数据"), default=False)
+    reason = models.TextField(_("更正理由"), blank=True)
+    by = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("指标数据修改记录")
+        verbose_name_plural = _("指标数据修改记录")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(correction=False) | ~Q(reason=""),
+                name="indicator_revision_correction_has_reason",
+                violation_error_message=_("更正已确认的数据必须说明理由。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.figure} {self.value_before} → {self.value_after}"
+
+
+class IndicatorSchedule(models.Model):
+    """A campaign's reporting calendar: the previous month's figures are due on `reporting_day`."""
+
+    campaign = models.OneToOneField(
+        Campaign, models.CASCADE, related_name="indicator_schedule", verbose_name=_("冬季行动")
+    )
+    reporting_day = models.PositiveSmallIntegerField(
+        _("报送日"), default=5, help_text=_("每月几号前报送上月数据(1–28)。")
+    )
+    remind_days_before = models.PositiveSmallIntegerField(_("提前提醒天数"), default=3)
+
+    class Meta:
+        verbose_name = _("指标报送安排")
+        verbose_name_plural = _("指标报送安排")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reporting_day__gte=1, reporting_day__lte=28),
+                name="indicator_schedule_day_1_28",
+                violation_error_message=_("报送日必须在 1 到 28 之间。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.campaign} {self.reporting_day}"
+
+
 # ---- Imports ---------------------------------------------------------------------------------
 
 

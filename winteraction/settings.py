@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "ReminderRuleEnum": "supervision.models.ReminderRule",
         "ChannelEnum": "supervision.models.Channel",
         "ImportStatusEnum": "tasks.models.ImportStatus",
+        "IndicatorKindEnum": "tasks.models.IndicatorKind",
+        "FigureKindEnum": "tasks.models.FigureKind",
     },
 }
 

@@ -19,7 +19,7 @@ by calling the service itself.
 How service errors reach the user: see `ServiceAdminMixin._changeform_view`.
 """
 
-from . import campaigns, imports, people, tokens, work  # noqa: F401  (registers the admins)
+from . import campaigns, imports, indicators, people, tokens, work  # noqa: F401  (registers the admins)
 from .base import ServiceAdminMixin, adopt, service_call
 
 __all__ = ["ServiceAdminMixin", "adopt", "service_call"]

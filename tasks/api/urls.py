@@ -5,7 +5,7 @@ one `api` namespace: `router` (viewsets, merged into one router with an API root
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import indicators, views
 
 router = SimpleRouter()
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
@@ -19,6 +19,8 @@ router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("extension-requests", views.ExtensionRequestViewSet, basename="extension-request")
 router.register("tokens", views.ApiTokenViewSet, basename="token")
 router.register("imports", views.ImportBatchViewSet, basename="import")
+router.register("indicators", indicators.IndicatorViewSet, basename="indicator")
+router.register("indicator-figures", indicators.IndicatorFigureViewSet, basename="indicator-figure")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

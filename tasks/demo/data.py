@@ -271,14 +271,130 @@ ACTIONS = (
 )
 
 
+# ---- Indicators (主要经济指标) -----------------------------------------------------------------------
+
+
+class MonthSpec(NamedTuple):
+    target: str
+    expected: str
+    actual: str | None = None  # reported by 县统计局
+    confirmed: bool = False
+    gap_reason: str = ""
+    measures: str = ""
+
+
+class IndicatorSpec(NamedTuple):
+    name: str
+    measure: str
+    kind: str  # "cumulative" / "growth"
+    responsible: str  # unit slug
+    source: str  # unit slug
+    annual_target: str
+    last_month: MonthSpec  # the month before today's: the actual figures are in
+    this_month: MonthSpec  # today's month: expected figures only
+
+
+INDICATOR_SOURCE = "tongji"
+INDICATOR_REPORTING_DAY = 5
+
+INDICATORS = (
+    IndicatorSpec(
+        "固定资产投资",
+        "亿元",
+        "cumulative",
+        "fagai",
+        INDICATOR_SOURCE,
+        "120",
+        MonthSpec(
+            "108",
+            "104.5",
+            "103.2",
+            True,
+            "部分重点项目受冬季停工影响,投资入库滞后。",
+            "加快项目手续办理,推动已开工项目及时入库。",
+        ),
+        MonthSpec(
+            "120", "116", gap_reason="两个续建项目资金未到位。", measures="争取专项债资金,县领导包联推进。"
+        ),
+    ),
+    IndicatorSpec(
+        "规上工业增加值增速",
+        "%",
+        "growth",
+        "gongxin",
+        INDICATOR_SOURCE,
+        "6.5",
+        MonthSpec("6.5", "7.1", "6.8", True),
+        MonthSpec("6.5", "6.6"),
+    ),
+    IndicatorSpec(
+        "建筑业产值",
+        "亿元",
+        "cumulative",
+        "zhujian",
+        INDICATOR_SOURCE,
+        "42",
+        MonthSpec(
+            "38.5",
+            "35.2",
+            "34.6",
+            False,
+            "冬季施工项目减少,资质企业产值申报不及时。",
+            "督促在建项目冬季施工,指导企业按月申报产值。",
+        ),
+        MonthSpec("42", "39", gap_reason="冬季施工项目减少。", measures="推动房建项目室内工序施工。"),
+    ),
+    IndicatorSpec(
+        "城镇居民人均可支配收入",
+        "元",
+        "cumulative",
+        "renshe",
+        INDICATOR_SOURCE,
+        "38600",
+        MonthSpec("35200", "35350", "35310", True),
+        MonthSpec("38600", "38650"),
+    ),
+    IndicatorSpec(
+        "农村居民人均可支配收入",
+        "元",
+        "cumulative",
+        "nongye",
+        INDICATOR_SOURCE,
+        "17800",
+        MonthSpec(
+            "16100",
+            "15820",
+            "15760",
+            True,
+            "农产品价格走低,工资性收入增长放缓。",
+            "落实稳岗就业措施,拓宽农民增收渠道。",
+        ),
+        MonthSpec(
+            "17800", "17500", gap_reason="农产品价格走低。", measures="组织冬春农民工技能培训和劳务输出。"
+        ),
+    ),
+    IndicatorSpec(
+        "开发区营业收入",
+        "亿元",
+        "cumulative",
+        "kfq",
+        INDICATOR_SOURCE,
+        "260",
+        MonthSpec("236", "241"),
+        MonthSpec("260", "262"),
+    ),
+)
+
+
 # ---- Accounts --------------------------------------------------------------------------------
 
 
 def units_with_officials() -> list[UnitSpec]:
-    """Units that lead or cooperate on a task or sit on a task force get an official."""
+    """Units that lead or cooperate on a task, sit on a task force or report an indicator get an official."""
     used = {slug for spec in TASKS for slug in (spec.lead, *spec.coop)}
     used |= {report.unit for spec in TASKS for report in spec.coop_reports}
     used |= {slug for action in ACTIONS for slug in (action.lead, *action.task_force)}
+    used |= {slug for spec in INDICATORS for slug in (spec.responsible, spec.source)}
     return [unit for unit in COUNTY_UNITS if unit.slug in used]
 
 

@@ -17,10 +17,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from tasks import clock, services
+from tasks import clock, indicators, services
 from tasks.models import (
     Campaign,
     ExtensionRequest,
+    Indicator,
+    IndicatorFigure,
     Instruction,
     Milestone,
     Person,
@@ -47,6 +49,8 @@ from .data import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
     EXTRA_OFFICIALS,
+    INDICATOR_REPORTING_DAY,
+    INDICATORS,
     INSPECTORS,
     LEADERS,
     OFFICES,
@@ -116,6 +120,7 @@ class DemoCounty:
         self.build_special_actions(office)
         for index, spec in enumerate(TASKS):
             self.build_task(index, spec, office)
+        self.build_indicators(office)
 
     # ---- units and people ----
 
@@ -292,6 +297,56 @@ class DemoCounty:
         elif spec.outcome == "cancelled":
             services.task_cancel(task=task, by=office, reason=spec.outcome_note)
 
+    # ---- indicators ----
+
+    def build_indicators(self, office: Person) -> None:
+        """The group meeting's monthly indicators: last month's targets, expected figures and 县统计局's
+        actual ones (most confirmed), this month's targets and expected figures."""
+        this_month = indicators.month_start(self.today)
+        last_month = indicators.month_start(this_month - datetime.timedelta(days=1))
+        indicators.indicator_schedule_set(
+            campaign=self.campaign, reporting_day=INDICATOR_REPORTING_DAY, remind_days_before=3, by=None
+        )
+        for order, spec in enumerate(INDICATORS, start=1):
+            indicator = indicators.indicator_create(
+                campaign=self.campaign,
+                name=spec.name,
+                measure=spec.measure,
+                kind=spec.kind,
+                responsible_unit=self.slugs[spec.responsible],
+                source_unit=self.slugs[spec.source],
+                annual_target=spec.annual_target,
+                sort_order=order,
+                by=None,
+            )
+            for month, figures in ((last_month, spec.last_month), (this_month, spec.this_month)):
+                indicators.indicator_target_set(
+                    indicator=indicator, month=month, target=figures.target, by=None
+                )
+                indicators.indicator_figure_report(
+                    indicator=indicator,
+                    month=month,
+                    kind="expected",
+                    value=figures.expected,
+                    gap_reason=figures.gap_reason,
+                    measures=figures.measures,
+                    by=self.officials[spec.responsible],
+                )
+                if figures.actual is None:
+                    continue
+                source = self.officials[spec.source]
+                actual = indicators.indicator_figure_report(
+                    indicator=indicator,
+                    month=month,
+                    kind="actual",
+                    value=figures.actual,
+                    gap_reason=figures.gap_reason,
+                    measures=figures.measures,
+                    by=source,
+                )
+                if figures.confirmed:
+                    indicators.indicator_figure_confirm(figure=actual, by=source)
+
     def summary(self) -> dict[str, int]:
         county = self.units[COUNTY]
         return {
@@ -303,6 +358,8 @@ class DemoCounty:
             "节点": Milestone.objects.filter(task__campaign=self.campaign).count(),
             "延期申请": ExtensionRequest.objects.filter(task__campaign=self.campaign).count(),
             "领导批示": Instruction.objects.filter(task__campaign=self.campaign).count(),
+            "指标": Indicator.objects.filter(campaign=self.campaign).count(),
+            "指标数据": IndicatorFigure.objects.filter(indicator__campaign=self.campaign).count(),
             **{
                 f"任务({TaskStatus(status).label})": count
                 for status, count in Counter(

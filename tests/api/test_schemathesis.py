@@ -132,7 +132,7 @@ def api_world(world, settings, media, in_process_app):
         inspection_record,
         order_issue,
     )
-    from tasks import services
+    from tasks import indicators, services
     from tasks.imports import import_preview, template_workbook
 
     settings.API_RATES = {scope: UNLIMITED for scope in ("token", "user", "anon", "login")}
@@ -169,6 +169,20 @@ def api_world(world, settings, media, in_process_app):
         by=w.office,
     )
     bulletin = bulletin_issue(bulletin=bulletin_sign(bulletin=bulletin, by=w.leader), by=w.office)
+    tongji = services.unit_create(by=None, name="县统计局", kind="department", parent=w.county)
+    indicator = indicators.indicator_create(
+        campaign=w.campaign,
+        name="规上工业增加值增速",
+        measure="%",
+        kind="growth",
+        responsible_unit=w.wanan,
+        source_unit=tongji,
+        by=w.office,
+    )
+    indicators.indicator_target_set(indicator=indicator, month=days(-31), target=5, by=w.office)
+    figure = indicators.indicator_figure_report(
+        indicator=indicator, month=days(-31), kind="expected", value="4.2", by=official
+    )
     return SimpleNamespace(
         token=plain,
         # The rows as built: each operation starts again from here (see `from_the_rows_as_built`).
@@ -215,6 +229,8 @@ def api_world(world, settings, media, in_process_app):
                 file=SimpleUploadedFile("清单.xlsx", template_workbook(campaign=w.campaign, by=w.office)),
                 by=w.office,
             ).pk,
+            "indicators": indicator.pk,
+            "indicator-figures": figure.pk,
         },
     )
 

@@ -327,3 +327,27 @@ def test_a_lagging_units_inbox_says_the_bulletin_is_issued(world, time_machine):
     assert messages.path_of(item.notification) == f"/supervision/bulletins/{bulletin.pk}/"
     message = messages.render(item.notification)
     assert "滞后" in message.text
+
+
+def test_a_draft_carries_the_indicators_of_its_month(world):
+    from tasks import indicators
+
+    tongji = task_services.unit_create(by=None, name="县统计局", kind="department", parent=world.county)
+    indicator = indicators.indicator_create(
+        campaign=world.campaign,
+        name="固定资产投资",
+        measure="亿元",
+        kind="cumulative",
+        responsible_unit=world.wanan,
+        source_unit=tongji,
+        by=world.office,
+    )
+    indicators.indicator_target_set(indicator=indicator, month=days(0), target=10, by=world.office)
+    indicators.indicator_figure_report(
+        indicator=indicator, month=days(0), kind="expected", value="8", by=world.wanan_official
+    )
+    bulletin = draft(world)
+    [row] = bulletin.figures["indicators"]
+    assert row["name"] == "固定资产投资"
+    assert "固定资产投资" in bulletin.sections[5]["text"]
+    assert "未达目标" in bulletin.sections[5]["text"]

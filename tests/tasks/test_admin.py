@@ -518,8 +518,14 @@ def test_every_model_is_registered():
     registered = {model._meta.label for model in site._registry}
     for app in ("tasks", "supervision"):
         for model in apps.get_app_config(app).get_models():
-            # Cooperations are edited on the task form, snapshot rows shown inside their snapshot.
-            if model._meta.label not in ("tasks.TaskCooperation", "supervision.RankingSnapshotRow"):
+            # Cooperations are edited on the task form, snapshot rows shown inside their snapshot, an
+            # indicator's targets and a figure's revisions inside theirs.
+            if model._meta.label not in (
+                "tasks.TaskCooperation",
+                "supervision.RankingSnapshotRow",
+                "tasks.IndicatorTarget",
+                "tasks.IndicatorFigureRevision",
+            ):
                 assert model._meta.label in registered
 
 
@@ -542,3 +548,30 @@ def test_office_names_the_other_names_a_unit_goes_by_in_imported_lists(office_cl
     assert response.status_code == 302
     world.yingji.refresh_from_db()
     assert world.yingji.alias_list == ["应急局", "安监局"]
+
+
+def test_an_indicator_and_a_figure_with_its_history_open_in_the_admin(office_client, world):
+    from tasks import indicators
+
+    tongji = services.unit_create(by=None, name="县统计局", kind="department", parent=world.county)
+    indicator = indicators.indicator_create(
+        campaign=world.campaign,
+        name="固定资产投资",
+        measure="亿元",
+        kind="cumulative",
+        responsible_unit=world.yingji,
+        source_unit=tongji,
+        by=world.office,
+    )
+    indicators.indicator_target_set(indicator=indicator, month=days(-40), target=100, by=world.office)
+    figure = indicators.indicator_figure_report(
+        indicator=indicator, month=days(-40), kind="actual", value=90, by=world.office
+    )
+    indicators.indicator_figure_confirm(figure=figure, by=world.office)
+    indicators.indicator_figure_correct(figure=figure, value=91, reason="口径调整", by=world.office)
+
+    page = office_client.get(reverse("admin:tasks_indicator_change", args=[indicator.pk]))
+    assert page.status_code == 200
+    page = office_client.get(reverse("admin:tasks_indicatorfigure_change", args=[figure.pk]))
+    assert page.status_code == 200
+    assert "口径调整" in page.content.decode()

@@ -313,3 +313,28 @@ def test_the_inspectors_workspace_lists_the_inspection_they_recorded(campaign, c
     page = client.get("/").content.decode()
     inspections = re.search(r'data-section="my_inspections">(.*?)</section>', page, re.S).group(1)
     assert "data-inspection=" in inspections
+
+
+def test_the_indicators_show_two_months_some_behind_and_some_confirmed_by_the_statistics_bureau(campaign):
+    from tasks.indicators import indicator_table
+
+    office = Person.objects.get(username="office")
+    table = indicator_table(office, campaign=campaign)
+
+    names = [row["name"] for row in table]
+    assert names[:5] == [
+        "固定资产投资",
+        "规上工业增加值增速",
+        "建筑业产值",
+        "城镇居民人均可支配收入",
+        "农村居民人均可支配收入",
+    ]
+    assert all(
+        len(row["months"]) == 2 and all(cell["target"] is not None for cell in row["months"]) for row in table
+    )
+    last_month = [row["months"][0] for row in table]
+    behind = [cell for cell in last_month if cell["behind"]]
+    assert behind and all(cell["actual_figure"]["gap_reason"] for cell in behind)
+    confirmed = [cell for cell in last_month if cell["actual_figure"] and cell["actual_figure"]["confirmed"]]
+    assert 0 < len(confirmed) < len(table)
+    assert {row["source_unit"]["name"] for row in table} == {"县统计局"}
