@@ -123,7 +123,15 @@ def _tiny_jpeg() -> bytes:
 def api_world(world, settings, media, in_process_app):
     """The `world` county, plus a row for every detail route to reach."""
     from supervision.models import Card
-    from supervision.services import cards_propose, chase_task, inspection_record, order_issue
+    from supervision.services import (
+        bulletin_draft,
+        bulletin_issue,
+        bulletin_sign,
+        cards_propose,
+        chase_task,
+        inspection_record,
+        order_issue,
+    )
     from tasks import indicators, services
     from tasks.imports import import_preview, template_workbook
 
@@ -151,6 +159,16 @@ def api_world(world, settings, media, in_process_app):
         summary="实地检查万安镇煤矿",
         findings=[{"unit": w.wanan, "task": task, "text": "井下通风记录缺失"}],
     )
+    # An issued bulletin of the county: the unit official reads it (and is refused its steps).
+    bulletin = bulletin_draft(
+        campaign=w.campaign,
+        region=w.county,
+        kind="weekly",
+        period_start=days(-6),
+        period_end=days(0),
+        by=w.office,
+    )
+    bulletin = bulletin_issue(bulletin=bulletin_sign(bulletin=bulletin, by=w.leader), by=w.office)
     tongji = services.unit_create(by=None, name="县统计局", kind="department", parent=w.county)
     indicator = indicators.indicator_create(
         campaign=w.campaign,
@@ -200,6 +218,7 @@ def api_world(world, settings, media, in_process_app):
             # By then both of 万安镇's tasks are over 7 days overdue: the system proposes a yellow card.
             "cards": cards_propose(today=days(30)) and Card.objects.get().pk,
             "tokens": token.pk,
+            "bulletins": bulletin.pk,
             # Revoking the token the test signs in with would turn every later call into a 401.
             "tokens/{id}/revoke/": spare.pk,
             # A chase of the task: in the inbox of 万安镇's official (ids are the notification's).
