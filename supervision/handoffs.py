@@ -11,6 +11,7 @@ once, not at the next daily scan.
 | a rectification returned | supervision.services.order_return | the addressed unit |
 | a rectification reported | supervision.services.order_report_rectification | the issuing group's members |
 | 催办 by hand | supervision.services.chase_task, chase_order | the unit, and the cooperating units the chaser picks |
+| a bulletin issued | supervision.services.bulletin_issue | the units named lagging, the groups covering the region |
 
 The steps in tasks reach here through tasks/seams.py (`handoff_listeners`, filled in
 SupervisionConfig.ready()); supervision's own services call `notify` directly.
@@ -47,6 +48,7 @@ def _notifications(
     key: str,
     task=None,
     order=None,
+    bulletin=None,
     units: Iterable[int] = (),
     cooperating: Iterable[int] = (),
     people: Iterable[int] = (),
@@ -76,6 +78,7 @@ def _notifications(
                 step=step,
                 task=task,
                 order=order,
+                bulletin=bulletin,
                 note=(note or "").strip(),
                 created_by=by,
                 **{field: pk},
@@ -105,7 +108,7 @@ def notify(**step) -> list[str]:
 
     `key` names the step (e.g. "order_returned:e12"); each audience's notification adds its own part
     (":u3", ":p7", ":g2"). Nothing happens when there is nobody to tell. The arguments are
-    `_notifications`'s: rule, key, task, order, units, cooperating, people, groups, note, by."""
+    `_notifications`'s: rule, key, task, order, bulletin, units, cooperating, people, groups, note, by."""
     rows = _notifications(**step)
     return _tell(rows) if rows else []
 

@@ -13,14 +13,14 @@ from operator import or_
 from django.conf import settings
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tasks.flags import EPOCH
 from tasks.models import Task
 
-from .models import Notification, ReminderRule, SupervisionOrder
+from .models import Bulletin, Notification, ReminderRule, SupervisionOrder
 from .selectors import orders_escalated_on, tasks_escalated_on
 
 DIGEST_LIMIT = 50
@@ -85,6 +85,15 @@ def _order_lines(order: SupervisionOrder) -> list[str]:
         _("整改时限:%(deadline)s") % {"deadline": order.deadline.isoformat()},
         _("督办事项:%(problem)s") % {"problem": order.problem[:120]},
     ]
+
+
+def _bulletin_lines(bulletin: Bulletin, *, lagging: bool) -> list[str]:
+    lines = [_("通报:%(title)s 第%(number)s期") % {"title": bulletin.title, "number": bulletin.number}]
+    if bulletin.issued_at is not None:
+        lines.append(_("印发时间:%(date)s") % {"date": timezone.localdate(bulletin.issued_at).isoformat()})
+    if lagging:  # a unit is told because the bulletin names it lagging; a group reads it whole
+        lines.append(_("本单位被列入滞后单位,请查看通报中本单位的滞后事项,抓紧整改。"))
+    return lines
 
 
 def _digest_items(notification: Notification) -> tuple[list[dict], int]:
@@ -183,6 +192,8 @@ def title(n: Notification, *, count: int | None = None) -> str:
         if handoff is not None:
             return handoff
         return _("【催办】督办单 %(number)s") % {"number": order.number}
+    if n.bulletin_id is not None:
+        return _bulletin_title(n.bulletin)
     if count is None:
         return _("【督导组逾期日报】%(group)s %(date)s") % {"group": n.group.name, "date": day.isoformat()}
     return _("【督导组逾期日报】%(group)s %(date)s:%(count)s 项逾期事项") % {
@@ -223,12 +234,29 @@ def _order_handoff_title(n: Notification, order) -> str | None:
     return None
 
 
+def _bulletin_title(bulletin: Bulletin) -> str:
+    return _("【情况通报】第%(number)s期 通报已印发:%(title)s") % {
+        "number": bulletin.number,
+        "title": bulletin.title,
+    }
+
+
+def bulletin_path(bulletin_id: int) -> str:
+    try:
+        return reverse("bulletin-detail", args=[bulletin_id])
+    except NoReverseMatch:  # the bulletin pages (supervision/views) are not routed on this build
+        return f"/supervision/bulletins/{bulletin_id}/"
+
+
 def path_of(n: Notification) -> str:
-    """Where the notification leads in the app: its task, its order, or the dashboard (digests)."""
+    """Where the notification leads in the app: its task, its order, its bulletin, or the dashboard
+    (digests)."""
     if n.task_id is not None:
         return reverse("task-detail", args=[n.task_id])
     if n.order_id is not None:
         return reverse("order-detail", args=[n.order_id])
+    if n.bulletin_id is not None:
+        return bulletin_path(n.bulletin_id)
     return reverse("dashboard")
 
 
@@ -270,6 +298,18 @@ def _render(n: Notification) -> Message:
         n.order = SupervisionOrder.objects.select_related("unit", "group").get(pk=n.order_id)
         lines = _order_lines(n.order) + _note_line(n)
         return Message(title=title(n), lines=lines, url=url, items=[])
+    if n.bulletin_id is not None:
+        n.bulletin = (
+            Bulletin.objects.only("pk", "number", "title", "region__name", "issued_at")
+            .select_related("region")
+            .get(pk=n.bulletin_id)
+        )
+        return Message(
+            title=title(n),
+            lines=_bulletin_lines(n.bulletin, lagging=n.unit_id is not None),
+            url=url,
+            items=[],
+        )
     # The group's daily digest.
     items, total = _digest_items(n)
     lines = [_("逾期事项(新升级的在前):")]

@@ -548,6 +548,7 @@ class ReminderRule(models.TextChoices):
     ORDER_ISSUED = "order_issued", _("督办单下发")
     ORDER_RETURNED = "order_returned", _("整改退回")
     ORDER_RECTIFIED = "order_rectified", _("整改待验收")
+    BULLETIN_ISSUED = "bulletin_issued", _("情况通报")
 
 
 class ReminderPolicy(models.Model):
@@ -694,6 +695,14 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("督办单"),
     )
+    bulletin = models.ForeignKey(
+        "Bulletin",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("情况通报"),
+    )
     unit = models.ForeignKey(
         Unit, models.CASCADE, null=True, blank=True, related_name="notifications", verbose_name=_("接收单位")
     )
@@ -817,3 +826,148 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.address[:40]} ({self.get_state_display()})"
+
+
+# ---- Bulletins (情况通报) ---------------------------------------------------------------------------
+# supervision/bulletins.py builds the figures from the dashboard's selectors; the services in
+# supervision/services/bulletins.py take a bulletin from draft to issued; supervision/bulletin_render.py
+# renders the stored sections and figures (never live data) as .docx and PDF.
+
+
+class BulletinKind(models.TextChoices):
+    WEEKLY = "weekly", _("周报")
+    MONTHLY = "monthly", _("月报")
+    SPECIAL = "special", _("专报")
+
+
+class BulletinStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SIGNED = "signed", _("已签发")
+    ISSUED = "issued", _("已印发")
+    DISCARDED = "discarded", _("已作废")
+
+
+class BulletinCounter(models.Model):
+    """The last number a region used for a kind of bulletin in a year. Locked while a bulletin is
+    issued: numbers are gapless and never repeat, and a draft discarded never took one."""
+
+    region = models.ForeignKey(Unit, models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=BulletinKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind", "year"], name="bulletin_counter_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.region_id}/{self.kind}/{self.year}: {self.last}"
+
+
+class Bulletin(models.Model):
+    """情况通报: a campaign's bulletin for one region (weekly, monthly or special), drafted from the data at
+    its cutoff, edited by the office, signed by a leader, issued (numbered 第N期 and frozen)."""
+
+    campaign = models.ForeignKey(
+        "tasks.Campaign", models.PROTECT, related_name="bulletins", verbose_name=_("行动")
+    )
+    region = models.ForeignKey(Unit, models.PROTECT, related_name="bulletins", verbose_name=_("通报地区"))
+    kind = models.CharField(_("类型"), max_length=16, choices=BulletinKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    number = models.PositiveIntegerField(_("期号"), null=True, blank=True)
+    period_start = models.DateField(_("通报期起"))
+    period_end = models.DateField(_("通报期止"))
+    cutoff = models.DateTimeField(_("统计截止时间"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=BulletinStatus.choices, default=BulletinStatus.DRAFT
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    sections = models.JSONField(_("正文"), default=list, help_text=_("各部分:key、heading、text"))
+    figures = models.JSONField(_("数据"), default=dict, help_text=_("统计截止时的数据,印发后不再变化"))
+    created_by = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("起草人"))
+    created_at = models.DateTimeField(_("起草时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    signed_by = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("签发领导")
+    )
+    signed_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("印发人")
+    )
+    issued_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
+    pdf = models.BinaryField(_("PDF 文件"), null=True, blank=True, editable=False)
+    docx = models.BinaryField(_("Word 文件"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("情况通报")
+        verbose_name_plural = _("情况通报")
+        ordering = ["-year", "-number", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "kind", "year", "number"],
+                condition=Q(number__isnull=False),
+                name="bulletin_number_unique",
+                violation_error_message=_("本地区本年度已有相同期号的同类通报。"),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="issued")
+                | Q(number__isnull=False, issued_at__isnull=False, signed_by__isnull=False),
+                name="bulletin_issued_complete",
+                violation_error_message=_("已印发的通报须有期号、印发时间和签发领导。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="issued") | Q(number__isnull=True),
+                name="bulletin_number_only_issued",
+                violation_error_message=_("只有已印发的通报才有期号。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(number__gte=1),
+                name="bulletin_number_positive",
+                violation_error_message=_("期号从 1 开始。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")),
+                name="bulletin_period_order",
+                violation_error_message=_("通报期的开始日期不能晚于结束日期。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(signed_by__isnull=True, signed_at__isnull=True)
+                | Q(signed_by__isnull=False, signed_at__isnull=False),
+                name="bulletin_signed_by_iff_at",
+                violation_error_message=_("签发领导和签发时间须同时填写。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "status", "-created_at"], name="bulletin_region_status")]
+
+    def __str__(self):
+        if self.number:
+            return _("%(title)s 第%(number)s期") % {"title": self.title, "number": self.number}
+        return self.title
+
+
+class BulletinEventKind(models.TextChoices):
+    DRAFTED = "drafted", _("起草")
+    REFRESHED = "refreshed", _("重新生成数据")
+    EDITED = "edited", _("修改正文")
+    SIGNED = "signed", _("签发")
+    ISSUED = "issued", _("印发")
+    DISCARDED = "discarded", _("作废")
+
+
+class BulletinEvent(models.Model):
+    """One immutable step in a bulletin's history."""
+
+    bulletin = models.ForeignKey(Bulletin, models.CASCADE, related_name="events", verbose_name=_("情况通报"))
+    kind = models.CharField(_("事件"), max_length=16, choices=BulletinEventKind.choices)
+    actor = models.ForeignKey(Person, models.PROTECT, related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("通报动态")
+        verbose_name_plural = _("通报动态")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.bulletin_id} {self.get_kind_display()}"

@@ -7,9 +7,9 @@ when the caller prefetched the members, as the order page does); the rest need n
 """
 
 from tasks.models import RUNNING_STATUSES, Campaign, Person, Role, Task, Unit
-from tasks.permissions import is_office_for
+from tasks.permissions import is_leader_for, is_office_for
 
-from .models import OrderStatus, SupervisionGroup, SupervisionOrder
+from .models import Bulletin, BulletinStatus, OrderStatus, SupervisionGroup, SupervisionOrder
 
 CHASERS = (Role.OFFICE, Role.INSPECTOR)
 ADDRESSEE_ROLES = (Role.UNIT_OFFICIAL, Role.OFFICE)
@@ -92,3 +92,35 @@ def may_keep_calendar(user: Person, campaign: Campaign | None) -> bool:
     if campaign is None:
         return user.is_superuser
     return is_office_for(user, campaign.owner)
+
+
+# ---- Bulletins (情况通报) ------------------------------------------------------------------------------
+
+EDITABLE_BULLETIN = (BulletinStatus.DRAFT, BulletinStatus.SIGNED)
+
+
+def may_draft_bulletin(user: Person, region: Unit) -> bool:
+    """Draft, edit, issue and discard: the office of the bulletin's region (or a superuser)."""
+    return is_office_for(user, region)
+
+
+def may_sign_bulletin(user: Person, region: Unit) -> bool:
+    """签发: a leader of the bulletin's region (or a superuser)."""
+    return user.is_superuser or is_leader_for(user, region)
+
+
+def can_edit_bulletin(user: Person, bulletin: Bulletin) -> bool:
+    """Edit the text or rebuild the figures: before issue (a signed bulletin edited goes back to draft)."""
+    return bulletin.status in EDITABLE_BULLETIN and may_draft_bulletin(user, bulletin.region)
+
+
+def can_sign_bulletin(user: Person, bulletin: Bulletin) -> bool:
+    return bulletin.status == BulletinStatus.DRAFT and may_sign_bulletin(user, bulletin.region)
+
+
+def can_issue_bulletin(user: Person, bulletin: Bulletin) -> bool:
+    return bulletin.status == BulletinStatus.SIGNED and may_draft_bulletin(user, bulletin.region)
+
+
+def can_discard_bulletin(user: Person, bulletin: Bulletin) -> bool:
+    return bulletin.status in EDITABLE_BULLETIN and may_draft_bulletin(user, bulletin.region)

@@ -411,7 +411,9 @@ def orders_escalated_on(day: datetime.date) -> QuerySet[SupervisionOrder]:
 # ---- The inbox (the bell) --------------------------------------------------------------------------------
 
 # Everything a notification's title needs, joined in the one query that lists the inbox.
-TITLE_ROWS = ("task", "order", "milestone", "group")
+TITLE_ROWS = ("task", "order", "milestone", "group", "bulletin")
+# A bulletin's title needs its number and title, not its stored documents and figures.
+TITLE_DEFERRED = tuple(f"notification__bulletin__{field}" for field in ("pdf", "docx", "figures", "sections"))
 
 
 def inbox_for(person: Person) -> QuerySet[InboxItem]:
@@ -419,6 +421,7 @@ def inbox_for(person: Person) -> QuerySet[InboxItem]:
     return (
         InboxItem.objects.filter(person=person)
         .select_related(*(f"notification__{row}" for row in TITLE_ROWS))
+        .defer(*TITLE_DEFERRED)
         .order_by("-created_at", "-id")
     )
 
@@ -485,6 +488,7 @@ def deliveries_for(user) -> QuerySet[Delivery]:
             "notification__unit",
             "notification__person__unit",
         )
+        .defer(*TITLE_DEFERRED)
         .order_by("-updated_at", "-id")
     )
 

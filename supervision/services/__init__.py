@@ -8,13 +8,22 @@
 - endpoints: the office's notification channels, and sending a failed delivery again;
 - calendar: the working-day calendar;
 - policies: a campaign's reminder rules and ranking formula;
-- inbox: marking my in-app messages read.
+- inbox: marking my in-app messages read;
+- bulletins: 情况通报, from draft to issued.
 
 Import them from here (`from supervision.services import order_issue`): the modules are how the
 package is laid out, not part of its interface. The daily reminder scan is supervision/reminders.py;
 the reads are supervision/selectors.py; who may act is supervision/permissions.py.
 """
 
+from .bulletins import (
+    bulletin_discard,
+    bulletin_draft,
+    bulletin_edit,
+    bulletin_issue,
+    bulletin_refresh,
+    bulletin_sign,
+)
 from .calendar import calendar_day_remove, calendar_day_set, calendar_year
 from .cards import (
     card_dismiss,
@@ -45,6 +54,12 @@ from .policies import POLICY_FIELDS, RANKING_POLICY_FIELDS, policy_update, ranki
 __all__ = [
     "POLICY_FIELDS",
     "RANKING_POLICY_FIELDS",
+    "bulletin_discard",
+    "bulletin_draft",
+    "bulletin_edit",
+    "bulletin_issue",
+    "bulletin_refresh",
+    "bulletin_sign",
     "calendar_day_remove",
     "calendar_day_set",
     "calendar_year",
