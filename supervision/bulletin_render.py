@@ -162,13 +162,20 @@ def _ranking_table(figures: dict) -> Table:
         else:
             change = _("持平")
         rows.append(
-            [shown, str(row.get("unit", "")), _number(row.get("score")), str(previous or "—"), change]
+            [
+                str(row.get("kind_label", "")),
+                shown,
+                str(row.get("unit", "")),
+                _number(row.get("score")),
+                str(previous or "—"),
+                change,
+            ]
         )
     return Table(
         "ranking",
         _("争先进位排名"),
-        [_("名次"), _("单位"), _("得分"), _("上期名次"), _("升降")],
-        [1.4, 3.2, 1.2, 1.4, 1.0],
+        [_("类别"), _("名次"), _("单位"), _("得分"), _("上期名次"), _("升降")],
+        [1.4, 1.4, 3.0, 1.1, 1.3, 1.0],
         rows,
     )
 
@@ -196,28 +203,35 @@ def _lagging_table(figures: dict) -> Table:
     )
 
 
-def indicator_values(row: dict) -> dict:
-    """One indicator's figures for the bulletin's month, whether the row carries them flat or under
-    "months" (a list of per-month dicts, the last one being the month; or a dict by month)."""
+def indicator_values(row: dict, month: str | None = None) -> dict:
+    """One indicator's figures for the bulletin's month (`figures["indicators_month"]`): the row of
+    `tasks.indicators.indicator_table` with the cell of that month ("months": a list of cells with their
+    "month", or a dict by month; the last one when the month is not given) laid over it."""
     values = dict(row)
     months = row.get("months")
+    cell = None
     if isinstance(months, dict) and months:
-        values.update(list(months.values())[-1])
+        cell = months.get(month) if month else list(months.values())[-1]
     elif isinstance(months, list) and months:
-        values.update(months[-1])
+        cell = next((c for c in months if str(c.get("month")) == month), None) if month else months[-1]
+    values.update(cell or {})
+    unit = values.get("responsible_unit")
+    values["responsible_unit"] = unit.get("name", "") if isinstance(unit, dict) else (unit or "")
     return values
 
 
 def _indicator_table(figures: dict) -> Table:
     rows, red = [], set()
+    month = figures.get("indicators_month")
     for index, row in enumerate(figures.get("indicators") or []):
-        values = indicator_values(row)
+        values = indicator_values(row, month)
         if values.get("behind"):
             red.add(index)
         rows.append(
             [
                 str(values.get("name", "")),
                 str(values.get("measure", "")),
+                str(values["responsible_unit"]),
                 _plain(values.get("target")),
                 _plain(values.get("expected")),
                 _plain(values.get("actual")),
@@ -228,8 +242,8 @@ def _indicator_table(figures: dict) -> Table:
     return Table(
         "indicators",
         _("主要指标完成情况"),
-        [_("指标"), _("计量单位"), _("目标"), _("预计"), _("实际"), _("完成率(%)"), _("差距")],
-        [3.0, 1.2, 1.3, 1.3, 1.3, 1.3, 1.2],
+        [_("指标"), _("计量单位"), _("责任单位"), _("目标"), _("预计"), _("实际"), _("完成率(%)"), _("差距")],
+        [2.6, 1.1, 1.6, 1.1, 1.1, 1.1, 1.2, 1.1],
         rows,
         red,
     )
@@ -699,6 +713,7 @@ def _cells(table: Table, bulletin) -> list[list]:
     if table.key == "ranking":
         return [
             [
+                row.get("kind_label", ""),
                 row.get("place"),
                 _("并列") if row.get("tied") else "",
                 row.get("unit", ""),
@@ -721,11 +736,12 @@ def _cells(table: Table, bulletin) -> list[list]:
         ]
     rows = []
     for row in figures.get("indicators") or []:
-        values = indicator_values(row)
+        values = indicator_values(row, figures.get("indicators_month"))
         rows.append(
             [
                 values.get("name", ""),
                 values.get("measure", ""),
+                values["responsible_unit"],
                 *(_decimal(values.get(key)) for key in ("target", "expected", "actual", "completion", "gap")),
                 _("是") if values.get("behind") else "",
             ]
@@ -736,6 +752,7 @@ def _cells(table: Table, bulletin) -> list[list]:
 def _sheet_columns(key: str) -> list:
     if key == "ranking":
         return [
+            xlsx.Column(_("类别"), "name", width=10),
             xlsx.Column(_("名次"), "index"),
             xlsx.Column(_("并列"), "name", width=6),
             xlsx.Column(_("单位"), "name", width=18),
@@ -754,11 +771,12 @@ def _sheet_columns(key: str) -> list:
     return [
         xlsx.Column(_("指标"), "text", width=24),
         xlsx.Column(_("计量单位"), "name", width=10),
-        xlsx.Column(_("目标"), "decimal", width=12, number_format="0.##"),
-        xlsx.Column(_("预计"), "decimal", width=12, number_format="0.##"),
-        xlsx.Column(_("实际"), "decimal", width=12, number_format="0.##"),
+        xlsx.Column(_("责任单位"), "name"),
+        xlsx.Column(_("目标"), "decimal", width=12, number_format="General"),
+        xlsx.Column(_("预计"), "decimal", width=12, number_format="General"),
+        xlsx.Column(_("实际"), "decimal", width=12, number_format="General"),
         xlsx.Column(_("完成率(%)"), "decimal", width=12),
-        xlsx.Column(_("差距"), "decimal", width=12, number_format="0.##"),
+        xlsx.Column(_("差距"), "decimal", width=12, number_format="General"),
         xlsx.Column(_("滞后"), "name", width=8),
     ]
 

@@ -33,9 +33,30 @@ SECTIONS = [
 ]
 FIGURES = {
     "ranking": [
-        {"place": 1, "tied": False, "unit": "县应急局", "score": 95.5, "previous_place": 3},
-        {"place": 2, "tied": True, "unit": "县住建局", "score": 90.0, "previous_place": 2},
-        {"place": 2, "tied": True, "unit": "大槐树镇", "score": 90.0, "previous_place": None},
+        {
+            "kind_label": "县直部门",
+            "place": 1,
+            "tied": False,
+            "unit": "县应急局",
+            "score": 95.5,
+            "previous_place": 3,
+        },
+        {
+            "kind_label": "县直部门",
+            "place": 2,
+            "tied": True,
+            "unit": "县住建局",
+            "score": 90.0,
+            "previous_place": 2,
+        },
+        {
+            "kind_label": "乡镇",
+            "place": 2,
+            "tied": True,
+            "unit": "大槐树镇",
+            "score": 90.0,
+            "previous_place": None,
+        },
     ],
     "lagging": {
         "units": [{"unit_id": 7, "unit": "县住建局", "overdue": 1, "behind": 0, "last_problems": "人手不足"}],
@@ -50,16 +71,32 @@ FIGURES = {
             }
         ],
     },
+    "indicators_month": "2026-11-01",
     "indicators": [
-        {
+        {  # a row of tasks.indicators.indicator_table, stored as JSON
             "name": "固定资产投资",
             "measure": "亿元",
-            "target": "12.50",
-            "expected": "11.2",
-            "actual": None,
-            "completion": "89.6",
-            "gap": "-1.3",
-            "behind": True,
+            "responsible_unit": {"id": 9, "name": "县发改局"},
+            "months": [
+                {
+                    "month": "2026-11-01",
+                    "target": "12.50",
+                    "expected": "11.2",
+                    "actual": None,
+                    "completion": "89.6",
+                    "gap": "-1.3",
+                    "behind": True,
+                },
+                {
+                    "month": "2026-12-01",
+                    "target": "14",
+                    "expected": None,
+                    "actual": None,
+                    "completion": None,
+                    "gap": None,
+                    "behind": False,
+                },
+            ],
         }
     ],
 }
@@ -163,13 +200,23 @@ def test_the_docx_tables_show_the_lagging_tasks_the_ranking_with_last_places_and
 
     assert lagging[0] == ["编号", "任务", "牵头单位", "完成时限", "逾期天数", "最近存在问题"]
     assert lagging[1] == ["HD-001", "燃气管道巡检", "县住建局", "2026年11月30日", "5", "人手不足"]
-    assert ranking[0] == ["名次", "单位", "得分", "上期名次", "升降"]
+    assert ranking[0] == ["类别", "名次", "单位", "得分", "上期名次", "升降"]
     assert ranking[1:] == [
-        ["1", "县应急局", "95.5", "3", "↑2"],
-        ["2(并列)", "县住建局", "90.0", "2", "持平"],
-        ["2(并列)", "大槐树镇", "90.0", "—", "—"],
+        ["县直部门", "1", "县应急局", "95.5", "3", "↑2"],
+        ["县直部门", "2(并列)", "县住建局", "90.0", "2", "持平"],
+        ["乡镇", "2(并列)", "大槐树镇", "90.0", "—", "—"],
     ]
-    assert indicators[1] == ["固定资产投资", "亿元", "12.5", "11.2", "—", "89.6", "-1.3"]
+    assert indicators[0][:3] == ["指标", "计量单位", "责任单位"]
+    assert indicators[1] == [
+        "固定资产投资",
+        "亿元",
+        "县发改局",
+        "12.5",
+        "11.2",
+        "—",
+        "89.6",
+        "-1.3",
+    ]  # November
     table_font = east_asian_font(document.tables[0].rows[1].cells[0].paragraphs[0].runs[0])
     assert table_font == "仿宋_GB2312"
 
@@ -280,8 +327,8 @@ def test_the_attachments_have_the_ranking_the_lagging_tasks_and_the_indicators()
 
     assert book.sheetnames == ["排名", "滞后事项", "主要指标"]
     ranking, lagging, indicators = (book[name] for name in book.sheetnames)
-    assert [cell.value for cell in ranking[3]] == ["名次", "并列", "单位", "得分", "上期名次"]
-    assert [cell.value for cell in ranking[4]] == [1, None, "县应急局", 95.5, 3]
+    assert [cell.value for cell in ranking[3]] == ["类别", "名次", "并列", "单位", "得分", "上期名次"]
+    assert [cell.value for cell in ranking[4]] == ["县直部门", 1, None, "县应急局", 95.5, 3]
     assert [cell.value for cell in lagging[3]] == [
         "编号",
         "任务",
@@ -291,7 +338,7 @@ def test_the_attachments_have_the_ranking_the_lagging_tasks_and_the_indicators()
         "最近存在问题",
     ]
     assert lagging["D4"].value == datetime.datetime(2026, 11, 30) and lagging["E4"].value == 5
-    assert indicators["A4"].value == "固定资产投资" and indicators["C4"].value == 12.5
+    assert [indicators[f"{column}4"].value for column in "ACDE"] == ["固定资产投资", "县发改局", 12.5, 11.2]
     assert "第3期" in ranking["A1"].value
 
 
