@@ -42,6 +42,8 @@ from tasks.models import RUNNING_STATUSES, Campaign, Person, Role, Task, TaskSta
 from tasks.selectors import NOTHING, access_for
 
 from .models import (
+    Bulletin,
+    BulletinStatus,
     Card,
     CardKind,
     CardStatus,
@@ -503,3 +505,34 @@ def orders_addressed_to(user) -> list[SupervisionOrder]:
             SupervisionOrder.objects.filter(unit=user.unit_id).exclude(status=OrderStatus.CLOSED)
         ).select_related("group")[:20]
     )
+
+
+# ---- Bulletins (情况通报) ------------------------------------------------------------------------------
+
+
+def bulletins_visible_to(user) -> QuerySet[Bulletin]:
+    """Who reads a bulletin: the office and the leaders of a region containing it, and the members of the
+    groups whose scope overlaps it, read every bulletin (drafts too); anyone else reads the issued
+    bulletins of a region their unit lies in. The stored documents are left out (`pdf`, `docx`): the
+    downloads load them for one bulletin."""
+    access = access_for(user)
+    rows = Bulletin.objects.select_related(
+        "campaign", "region", "created_by__unit", "signed_by__unit", "issued_by__unit"
+    ).defer("pdf", "docx")
+    if access.everything:
+        return rows
+    conditions = [NOTHING]
+    if user.role in (Role.OFFICE, Role.LEADER) and access.region is not None:
+        conditions.append(Q(region__path__startswith=access.region.path))
+    for path, _special_actions in access.scopes:
+        conditions.append(Q(region__path__startswith=path) | Q(StartsWith(Value(path), F("region__path"))))
+    if user.unit_id is not None:
+        conditions.append(
+            Q(status=BulletinStatus.ISSUED) & Q(StartsWith(Value(user.unit.path), F("region__path")))
+        )
+    return rows.filter(reduce(or_, conditions))
+
+
+def bulletin_get_for(user, pk) -> Bulletin:
+    """One bulletin the user reads, with its stored documents; 404 for any other."""
+    return get_object_or_404(bulletins_visible_to(user).defer(None), pk=pk)

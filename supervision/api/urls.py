@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import dashboard, trends
+from .bulletins import BulletinViewSet
 from .cards import CardViewSet
 from .notifications import NotificationViewSet, OrderChaseView, TaskChaseView
 from .views import FindingViewSet, InspectionViewSet, SupervisionGroupViewSet, SupervisionOrderViewSet
@@ -15,6 +16,7 @@ router.register("findings", FindingViewSet, basename="finding")
 router.register("supervision-orders", SupervisionOrderViewSet, basename="supervision-order")
 router.register("cards", CardViewSet, basename="card")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("bulletins", BulletinViewSet, basename="bulletin")
 
 urlpatterns = [
     path("dashboard/summary/", dashboard.DashboardSummaryView.as_view(), name="dashboard-summary"),

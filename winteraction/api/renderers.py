@@ -3,6 +3,7 @@ may build its own workbook (the task list's ledger) and answer with its bytes.""
 
 import csv
 import io
+import json
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import renderers
@@ -90,3 +91,32 @@ class XLSXRenderer(_TableRenderer):
             columns=[xlsx.Column(str(name)) for name in header],
             rows=rows,
         )
+
+
+# ---- Documents -----------------------------------------------------------------------------------------
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_TYPE = "application/pdf"
+
+
+class _DocumentRenderer(renderers.BaseRenderer):
+    """A download of a stored document: its bytes as they are. Lets a client ask for the document's
+    type in `Accept`; an error body (a dict) is written as JSON."""
+
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+
+
+class PDFRenderer(_DocumentRenderer):
+    media_type = PDF_TYPE
+    format = "pdf"
+
+
+class DOCXRenderer(_DocumentRenderer):
+    media_type = DOCX_TYPE
+    format = "docx"

@@ -88,8 +88,12 @@ def describe_format_parameter(result, generator, request, public):
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["name"] == "format" and not parameter.get("description"):
-                    parameter["description"] = (
-                        "`csv` or `xlsx` downloads the whole filtered list as a spreadsheet "
-                        "(Chinese column headers, not paged); JSON otherwise."
-                    )
+                    formats = set(parameter.get("schema", {}).get("enum", []))
+                    if formats & {"pdf", "docx"}:
+                        parameter["description"] = "The document's type; the document is sent either way."
+                    else:
+                        parameter["description"] = (
+                            "`csv` or `xlsx` downloads the whole filtered list as a spreadsheet "
+                            "(Chinese column headers, not paged); JSON otherwise."
+                        )
     return result
