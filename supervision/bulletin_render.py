@@ -85,6 +85,15 @@ class Page:
     draft: bool
     moment: datetime.datetime  # the issue time, or the cutoff: the PDF's creation date
 
+    @property
+    def day_text(self) -> str:
+        """2026年12月5日: the date under the signature and on the office's line."""
+        return xlsx.date_in_words(self.day)
+
+    @property
+    def signed_line(self) -> str:
+        return _("签发:%(name)s") % {"name": self.signer} if self.signer else ""
+
 
 def _local(moment: datetime.datetime | None) -> datetime.datetime | None:
     if moment is None:
@@ -300,6 +309,17 @@ def page(bulletin) -> Page:
         draft=not issued,
         moment=moment,
     )
+
+
+def document_name(bulletin) -> str:
+    """A download's name without its suffix: the title and 第N期, or (草稿) before issue."""
+    if getattr(bulletin, "status", "") == "issued" and bulletin.number:
+        return _("%(title)s第%(number)s期") % {"title": bulletin.title, "number": bulletin.number}
+    return _("%(title)s(草稿)") % {"title": bulletin.title}
+
+
+def filename(bulletin, suffix: str) -> str:
+    return f"{document_name(bulletin)}.{suffix}"
 
 
 def _in_document_language(render):
