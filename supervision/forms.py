@@ -357,9 +357,12 @@ class BulletinDraftForm(BootstrapMixin, forms.Form):
     period_end = forms.DateField(label=_("通报期止"), widget=DateInput())
     cutoff = forms.DateTimeField(
         label=_("统计截止时间"),
+        required=False,
         widget=DateTimeInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
-        help_text=_("通报中的数据按此时的情况生成。"),
+        # Empty is now, to the second: a time picked in the form is to the minute, and would leave out
+        # what was reported in the last seconds.
+        help_text=_("通报中的数据按此时的情况生成;留空即为生成草稿的时间。"),
     )
     title = forms.CharField(
         label=_("标题"), required=False, max_length=200, help_text=_("留空则按行动和类型生成。")
@@ -372,7 +375,6 @@ class BulletinDraftForm(BootstrapMixin, forms.Form):
         self.initial.setdefault("campaign", campaign.pk if campaign is not None else None)
         self.initial.setdefault("period_start", today - datetime.timedelta(days=6))
         self.initial.setdefault("period_end", today)
-        self.initial.setdefault("cutoff", timezone.localtime().replace(second=0, microsecond=0))
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -382,6 +384,6 @@ class BulletinDraftForm(BootstrapMixin, forms.Form):
             "kind": data["kind"],
             "period_start": data["period_start"],
             "period_end": data["period_end"],
-            "cutoff": data["cutoff"],
+            "cutoff": data["cutoff"] or None,
             "title": data["title"],
         }
