@@ -501,11 +501,13 @@ def bulletin_docx(bulletin) -> bytes:
         _docx_table(document, table)
 
     _line(document.add_paragraph())  # a blank line before the signature
-    for text in (doc.office, _("签发:%(name)s") % {"name": doc.signer} if doc.signer else "", None):
+    for text in (doc.office, doc.signed_line, doc.day_text):
+        if not text:  # a draft not signed yet
+            continue
         line = _line(document.add_paragraph())
         line.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         line.paragraph_format.right_indent = Pt(BODY_SIZE * 2)
-        line.add_run(xlsx.date_in_words(doc.day) if text is None else text)
+        line.add_run(text)
     if doc.issued:  # 版记: who printed it and when, between two rules
         imprint = _line(document.add_paragraph(), before=LINE)
         imprint.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH), WD_TAB_ALIGNMENT.RIGHT)
@@ -671,7 +673,7 @@ def bulletin_pdf(bulletin) -> bytes:
     story.append(Spacer(1, LINE))
     story.append(Paragraph(_escape(doc.office), styles["right"]))
     if doc.signer:
-        story.append(Paragraph(_escape(_("签发:%(name)s") % {"name": doc.signer}), styles["right"]))
+        story.append(Paragraph(_escape(doc.signed_line), styles["right"]))
     story.append(Paragraph(xlsx.date_in_words(doc.day), styles["right"]))
     if doc.issued:
         story.append(Spacer(1, LINE))
