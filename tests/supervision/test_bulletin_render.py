@@ -349,3 +349,29 @@ def test_the_documents_are_chinese_whatever_the_reader_s_language():
         document = opened(bulletin_render.bulletin_docx(a_bulletin()))
 
     assert document.paragraphs[1].text == "第3期"
+
+
+# ---- A bulletin issued through the services ---------------------------------------------------------------
+
+
+def test_an_issued_bulletin_renders_again_to_the_bytes_stored_at_its_issue(world):
+    from supervision import services
+    from tests.factories import days
+
+    bulletin = services.bulletin_draft(
+        campaign=world.campaign,
+        region=world.county,
+        kind="weekly",
+        period_start=days(-6),
+        period_end=days(0),
+        by=world.office,
+    )
+    services.bulletin_sign(bulletin=bulletin, by=world.leader)
+    bulletin = services.bulletin_issue(bulletin=bulletin, by=world.office)
+    bulletin.refresh_from_db()
+
+    assert bulletin_render.bulletin_pdf(bulletin) == bytes(bulletin.pdf)
+    assert bulletin_render.bulletin_docx(bulletin) == bytes(bulletin.docx)
+    stored = opened(bytes(bulletin.docx))
+    assert stored.paragraphs[0].text == "洪洞县冬季行动督查通报"
+    assert stored.paragraphs[1].text == "第1期"
