@@ -8,6 +8,8 @@ import io
 import docx
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -374,3 +376,13 @@ def test_the_attachments_download_as_a_workbook(world, as_user):
 
     book = openpyxl.load_workbook(io.BytesIO(answer.content))
     assert book.sheetnames == ["排名", "滞后事项", "主要指标"]
+
+
+def test_the_list_costs_the_same_queries_however_many_bulletins(world, as_user, django_assert_num_queries):
+    client = as_user(world.office)
+    draft(world)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("bulletin-list"))
+    draft(world), issued(world), issued(world)
+    with django_assert_num_queries(len(one)):
+        client.get(reverse("bulletin-list"))
