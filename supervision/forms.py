@@ -6,7 +6,8 @@ id is a form error); the services decide the rest.
   or photos it shows;
 - the 催办 button;
 - the office's reminder settings: rules, the working-day calendar, notification channels (only the
-  units and groups of the office's region).
+  units and groups of the office's region);
+- a new bulletin (情况通报): the campaigns the office runs, the kind, the period and the cutoff.
 """
 
 import datetime
@@ -22,7 +23,15 @@ from tasks.office_forms import BootstrapMixin, DateInput
 from tasks.page_forms import MultipleFileField, MultipleFileInput, reselect_hint
 
 from . import selectors
-from .models import Channel, InspectionKind, RankingPolicy, ReminderPolicy, SupervisionGroup, Urgency
+from .models import (
+    BulletinKind,
+    Channel,
+    InspectionKind,
+    RankingPolicy,
+    ReminderPolicy,
+    SupervisionGroup,
+    Urgency,
+)
 from .selectors import Scope
 from .services import POLICY_FIELDS, RANKING_POLICY_FIELDS
 
@@ -325,4 +334,56 @@ class EndpointForm(BootstrapMixin, forms.Form):
             "channel": data["channel"],
             "address": data["address"],
             "secret": data.get("secret", ""),
+        }
+
+
+# ---- Bulletins (情况通报) -------------------------------------------------------------------------------
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class BulletinDraftForm(BootstrapMixin, forms.Form):
+    """A new draft: a campaign whose region's office the user is (its owner is the bulletin's region),
+    the kind, the period it reports on, and the cutoff of its figures (now by default)."""
+
+    campaign = forms.ModelChoiceField(label=_("行动"), queryset=None, empty_label=None)
+    kind = forms.ChoiceField(label=_("类型"), choices=BulletinKind.choices, initial=BulletinKind.WEEKLY)
+    period_start = forms.DateField(label=_("通报期起"), widget=DateInput())
+    period_end = forms.DateField(label=_("通报期止"), widget=DateInput())
+    cutoff = forms.DateTimeField(
+        label=_("统计截止时间"),
+        required=False,
+        widget=DateTimeInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        # Empty is now, to the second: a time picked in the form is to the minute, and would leave out
+        # what was reported in the last seconds.
+        help_text=_("通报中的数据按此时的情况生成;留空即为生成草稿的时间。"),
+    )
+    title = forms.CharField(
+        label=_("标题"), required=False, max_length=200, help_text=_("留空则按行动和类型生成。")
+    )
+
+    def __init__(self, *args, campaigns, campaign=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].queryset = campaigns
+        today = timezone.localdate()
+        self.initial.setdefault("campaign", campaign.pk if campaign is not None else None)
+        self.initial.setdefault("period_start", today - datetime.timedelta(days=6))
+        self.initial.setdefault("period_end", today)
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "campaign": data["campaign"],
+            "region": data["campaign"].owner,
+            "kind": data["kind"],
+            "period_start": data["period_start"],
+            "period_end": data["period_end"],
+            "cutoff": data["cutoff"] or None,
+            "title": data["title"],
         }

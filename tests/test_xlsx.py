@@ -95,6 +95,23 @@ def test_a_value_that_looks_like_a_formula_stays_text():
     assert sheet["B3"].data_type == "s" and sheet["B3"].value == formula and sheet["B3"].quotePrefix
 
 
+def test_a_workbook_of_several_sheets_keeps_their_order_and_each_its_own_layout():
+    data = xlsx.workbooks(
+        [
+            xlsx.Sheet(sheet="排名", title="排名", columns=COLUMNS, rows=ROWS),
+            xlsx.Sheet(
+                sheet="滞后事项", title="滞后事项", subtitle="截至 12月5日", columns=COLUMNS[:2], rows=[]
+            ),
+        ]
+    )
+    book = openpyxl.load_workbook(io.BytesIO(data))
+
+    assert book.sheetnames == ["排名", "滞后事项"]
+    assert book["排名"].auto_filter.ref == "A2:D4" and book["排名"]["C3"].is_date
+    assert [cell.value for cell in book["滞后事项"][3]] == ["序号", "任务"]
+    assert book["滞后事项"].freeze_panes == "A4"
+
+
 def test_an_unknown_column_kind_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown column kind"):
         xlsx.Column("任务", "wide")

@@ -8,6 +8,8 @@ dates and numbers, and notes under the table. Domain-free: the apps give titles,
         columns=[xlsx.Column("序号", "index"), xlsx.Column("任务", "text"), xlsx.Column("完成时限", "date")],
         rows=[[1, "燃气管道巡检", datetime.date(2026, 12, 31)]],
     )  # -> the .xlsx bytes
+
+A workbook of several sheets: `xlsx.workbooks([xlsx.Sheet(sheet=…, title=…, columns=…, rows=…), …])`.
 """
 
 import datetime
@@ -56,6 +58,18 @@ def _is_formula_looking(value) -> bool:
     return isinstance(value, str) and value.startswith("=")
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook with several (`workbooks`): the arguments of `workbook`."""
+
+    sheet: str
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    subtitle: str = ""
+    notes: Sequence[str] = ()
+
+
 def workbook(
     *,
     sheet: str,
@@ -68,23 +82,38 @@ def workbook(
     """The .xlsx bytes of one sheet: row 1 `title` merged over the columns, row 2 `subtitle` if any, then
     the header and `rows` (one value per column: str, int, float, date, datetime (naive, local) or None),
     then `notes` one per row after a blank row."""
+    return workbooks([Sheet(sheet, title, columns, rows, subtitle, notes)])
+
+
+def workbooks(sheets: Sequence[Sheet]) -> bytes:
+    """The .xlsx bytes of several sheets in this order, each laid out as `workbook` lays out its one."""
     from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    named: dict[tuple, str] = {}  # the book's named styles, shared by its sheets
+    for sheet in sheets:
+        _fill(book, book.create_sheet(sheet.sheet), sheet, named)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _fill(book, ws, sheet: Sheet, named: dict[tuple, str]) -> None:
     from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    ws = book.active
-    ws.title = sheet
+    columns = sheet.columns
     last = get_column_letter(len(columns))
     styles = [column.style for column in columns]
 
-    ws.append([title])
+    ws.append([sheet.title])
     ws.merge_cells(f"A1:{last}1")
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[1].height = 28
-    if subtitle:
-        ws.append([subtitle])
+    if sheet.subtitle:
+        ws.append([sheet.subtitle])
         ws.merge_cells(f"A2:{last}2")
         ws["A2"].alignment = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
@@ -101,7 +130,6 @@ def workbook(
 
     # One named style per column kind: setting a cell's font, border and format one by one costs ~1 ms a
     # row; a named style is one lookup (5,000 rows in about a second).
-    named: dict[tuple, str] = {}
     for _width, number_format, wrap in styles:
         if (number_format, wrap) not in named:
             named[number_format, wrap] = f"wa-{len(named) + 1}"
@@ -115,7 +143,7 @@ def workbook(
             )
     names = [named[number_format, wrap] for _width, number_format, wrap in styles]
     count = 0
-    for count, values in enumerate(rows, start=1):
+    for count, values in enumerate(sheet.rows, start=1):
         row = header_row + count
         for column, (value, name) in enumerate(zip(values, names, strict=True), start=1):
             cell = ws.cell(row=row, column=column, value=None if value == "" else value)
@@ -139,12 +167,8 @@ def workbook(
     ws.page_setup.fitToHeight = 0
     ws.print_title_rows = f"{header_row}:{header_row}"
 
-    for offset, note in enumerate(notes, start=2):  # after a blank row
+    for offset, note in enumerate(sheet.notes, start=2):  # after a blank row
         ws.cell(row=header_row + count + offset, column=1, value=note)
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def date_in_words(day: datetime.date) -> str:

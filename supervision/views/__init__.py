@@ -7,19 +7,21 @@
 - units: a unit's page and the red and yellow cards page, with the office's card decisions;
 - dashboard: the 驾驶舱;
 - ranking: the ranking page (争先进位), its Excel download, and the office's ranking rules;
+- bulletins: 情况通报: the list, a new draft, one bulletin with its editor and steps, print and downloads;
 - chasing: the task page's 催办 step (the seam with tasks/views/task_page.py).
 
 Views are thin: they validate with supervision/forms.py, read through supervision/selectors.py, ask
 supervision/permissions.py which steps to offer, and write through supervision.services.
 """
 
-from . import chasing, dashboard, inspections, notifications, orders, ranking, units
+from . import bulletins, chasing, dashboard, inspections, notifications, orders, ranking, units
 
 urlpatterns = [
     *orders.urlpatterns,
     *inspections.urlpatterns,
     *dashboard.urlpatterns,
     *ranking.urlpatterns,
+    *bulletins.urlpatterns,
     *units.urlpatterns,
     *notifications.urlpatterns,
     *chasing.urlpatterns,

@@ -34,6 +34,7 @@ def pages_to_check() -> list[tuple[str | None, str, dict]]:
     wanan_order = SupervisionOrder.objects.get(unit=wanan.unit)
     other_order = SupervisionOrder.objects.exclude(unit=wanan.unit).first()
     inspection = Inspection.objects.first()
+    bulletin = a_draft_bulletin()
     desk = {"width": 1280, "height": 900}
     phone = {"width": 375, "height": 812}
     wall = {"width": 1920, "height": 1080}
@@ -71,6 +72,10 @@ def pages_to_check() -> list[tuple[str | None, str, dict]]:
         ("office", "/indicators/import/", desk),
         ("office", "/audit/", desk),
         ("office", "/notifications/", desk),
+        ("office", "/supervision/bulletins/", desk),
+        ("office", "/supervision/bulletins/new/", desk),
+        ("office", f"/supervision/bulletins/{bulletin.pk}/", desk),
+        ("office", f"/supervision/bulletins/{bulletin.pk}/print/", desk),
         ("office", "/api/redoc/", desk),
         # A supervision group's inspector.
         ("inspector", "/", desk),
@@ -86,7 +91,26 @@ def pages_to_check() -> list[tuple[str | None, str, dict]]:
         ("leader", "/supervision/dashboard/", desk),
         ("leader", "/supervision/ranking/", phone),
         ("leader", "/notifications/", desk),
+        ("leader", f"/supervision/bulletins/{bulletin.pk}/", phone),
     ]
+
+
+def a_draft_bulletin():
+    """A 情况通报 draft of the demo county, by its office (the demo has none)."""
+    from supervision.services import bulletin_draft
+    from tasks.selectors import campaigns_visible_to
+    from tests.factories import days
+
+    office = Person.objects.get(username="office")
+    campaign = campaigns_visible_to(office).order_by("-start_date", "-id").first()
+    return bulletin_draft(
+        campaign=campaign,
+        region=campaign.owner,
+        kind="weekly",
+        period_start=days(-6),
+        period_end=days(0),
+        by=office,
+    )
 
 
 def axe_violations(page) -> list[dict]:
