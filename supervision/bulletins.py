@@ -300,7 +300,7 @@ def _summary_text(figures: dict) -> str:
         "临期%(due_soon)s项。完成率%(completion)s,按期完成率%(on_time)s。"
     ) % {
         "cutoff": _moment(figures["cutoff"]),
-        "region": figures["region"]["name"],
+        "region": _region_prefix(figures["region"]["name"], figures["campaign"]["name"]),
         "campaign": figures["campaign"]["name"],
         "tasks": s["tasks"],
         "closed": s["closed"],
@@ -432,9 +432,15 @@ def _month_cell(row: dict, month: str) -> dict | None:
     return None
 
 
+def _region_prefix(region: str, campaign: str) -> str:
+    """The region's name before the campaign's, unless the campaign's name already starts with it
+    (洪洞县"冬季行动", not 洪洞县洪洞县"冬季行动")."""
+    return "" if campaign.startswith(region) else region
+
+
 def default_title(*, region: Unit, campaign: Campaign, kind_label: str) -> str:
     return _("%(region)s%(campaign)s督查通报(%(kind)s)") % {
-        "region": region.name,
+        "region": _region_prefix(region.name, campaign.name),
         "campaign": campaign.name,
         "kind": kind_label,
     }

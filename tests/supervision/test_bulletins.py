@@ -123,7 +123,7 @@ def test_the_default_text_says_where_the_campaign_stands(world, time_machine):
         "七、下步要求",
     ]
     summary = bulletin.sections[0]["text"]
-    assert "洪洞县洪洞县冬季行动共有任务3项,已销号1项" in summary
+    assert "洪洞县冬季行动共有任务3项,已销号1项" in summary
     assert "逾期1项" in summary
     assert "井下通风设备老化" in bulletin.sections[2]["text"]
 
