@@ -44,7 +44,7 @@ def test_the_source_unit_reports_on_a_phone_and_the_table_marks_the_lag(
     assert month <= days(
         0
     )  # the campaign's first month is not in the future: its actual figure may be reported
-    page = browser.new_page(viewport=PHONE)
+    page = browser.new_page(viewport=PHONE, locale="zh-CN")
     sign_in(page, live_server.url, "tongji")
     page.goto(f"{live_server.url}/indicators/entry/?month={month:%Y-%m}")
     assert no_horizontal_scroll(page)
@@ -69,7 +69,7 @@ def test_the_indicator_pages_have_no_serious_axe_violation(world, indicators, li
     from .test_accessibility import BLOCKING, axe_violations
 
     month, (investment, _building) = indicators
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     sign_in(page, live_server.url, "tongji")
     page.goto(f"{live_server.url}/indicators/entry/?month={month:%Y-%m}")
     page.fill(f"#f{investment.pk}-actual-value", "8.5")

@@ -525,6 +525,10 @@ def test_every_model_is_registered():
                 "supervision.RankingSnapshotRow",
                 "tasks.IndicatorTarget",
                 "tasks.IndicatorFigureRevision",
+                # Bulletins have their own pages (/supervision/bulletins/) and every step is a service.
+                "supervision.Bulletin",
+                "supervision.BulletinCounter",
+                "supervision.BulletinEvent",
             ):
                 assert model._meta.label in registered
 
