@@ -310,15 +310,10 @@ class BulletinViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     def _document(self, kind: str) -> HttpResponse:
         bulletin = self.get_object()
         bulletin = selectors.bulletin_get_for(self.request.user, bulletin.pk)
-        if bulletin.status == BulletinStatus.ISSUED:
-            content = bytes(getattr(bulletin, kind) or b"")
-        else:
-            render = bulletin_render.bulletin_pdf if kind == "pdf" else bulletin_render.bulletin_docx
-            content = bytes(render(bulletin))
-        name = document_name(bulletin)
+        content = bulletin_render.document(bulletin, kind)
         response = HttpResponse(content, content_type=PDF_TYPE if kind == "pdf" else DOCX_TYPE)
         response["Content-Disposition"] = attachment(
-            f"{name}.{kind}", fallback=f"bulletin-{bulletin.pk}.{kind}"
+            bulletin_render.filename(bulletin, kind), fallback=f"bulletin-{bulletin.pk}.{kind}"
         )
         return response
 
@@ -333,10 +328,3 @@ class BulletinViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, DOCXRenderer], filterset_class=None)
     def docx(self, request, pk=None):
         return self._document("docx")
-
-
-def document_name(bulletin: Bulletin) -> str:
-    """The file's name (without its suffix): the title and 第N期, or (草稿) before issue."""
-    if bulletin.number:
-        return _("%(title)s第%(number)s期") % {"title": bulletin.title, "number": bulletin.number}
-    return _("%(title)s(草稿)") % {"title": bulletin.title}

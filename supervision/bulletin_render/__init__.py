@@ -18,6 +18,16 @@ from .layout import RED, RED_HEX, Page, Section, Table, document_name, filename,
 from .pdf import bulletin_pdf
 from .word import bulletin_docx
 
+
+def document(bulletin, kind: str) -> bytes:
+    """The bulletin's .pdf or .docx as a download gives it: once issued, the bytes stored at issue (what
+    was sent); before, rendered now and marked 草稿."""
+    stored = getattr(bulletin, kind) if bulletin.status == "issued" else None
+    if stored:
+        return bytes(stored)
+    return bytes(bulletin_pdf(bulletin) if kind == "pdf" else bulletin_docx(bulletin))
+
+
 __all__ = [
     "RED",
     "RED_HEX",
@@ -27,6 +37,7 @@ __all__ = [
     "bulletin_docx",
     "bulletin_pdf",
     "bulletin_xlsx",
+    "document",
     "document_name",
     "filename",
     "indicator_values",

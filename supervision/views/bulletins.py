@@ -229,12 +229,7 @@ def _download(bulletin, suffix: str, content_type: str, content: bytes) -> HttpR
 def _document(request, pk, kind: str) -> HttpResponse:
     """Issued: the bytes stored at issue (what was sent). Before issue: rendered now, marked 草稿."""
     bulletin = bulletin_get_for(request.user, pk)
-    stored = getattr(bulletin, kind) if bulletin.status == BulletinStatus.ISSUED else None
-    if stored:
-        content = bytes(stored)
-    else:
-        render_document = bulletin_render.bulletin_pdf if kind == "pdf" else bulletin_render.bulletin_docx
-        content = render_document(bulletin)
+    content = bulletin_render.document(bulletin, kind)
     return _download(bulletin, kind, PDF_TYPE if kind == "pdf" else DOCX_TYPE, content)
 
 

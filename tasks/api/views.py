@@ -33,7 +33,7 @@ from winteraction.api.pagination import PageOrSyncPagination
 from winteraction.api.parsers import JSONParser
 from winteraction.api.renderers import CSVRenderer, XLSXRenderer
 from winteraction.api.throttling import LoginRateThrottle
-from winteraction.xlsx import attachment
+from winteraction.xlsx import XLSX_TYPE, attachment
 
 from .. import audit, filters, imports, ledger, selectors, services
 from ..compiled import ANY_ID, CompiledQueries, statement_key
@@ -731,8 +731,6 @@ class SpecialActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSe
 
 # ---- Imports ---------------------------------------------------------------------------------------------------
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @extend_schema_view(
     list=extend_schema(summary=_("导入批次清单"), description=_("当前督查室上传过的任务清单,不含逐行预览。")),
@@ -783,7 +781,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         parameters=[
             OpenApiParameter("campaign", int, required=True, description=_("冬季行动的 id。")),
         ],
-        responses={(200, XLSX): OpenApiTypes.BINARY},
+        responses={(200, XLSX_TYPE): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def template(self, request):
@@ -791,7 +789,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         query.is_valid(raise_exception=True)
         campaign = query.validated_data["campaign"]
         content = imports.template_workbook(campaign=campaign, by=request.user)
-        response = HttpResponse(content, content_type=XLSX)
+        response = HttpResponse(content, content_type=XLSX_TYPE)
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=imports.template_filename(campaign)
         )

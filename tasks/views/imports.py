@@ -9,8 +9,6 @@ JavaScript it posts normally. A refused file re-shows the form with the message 
 written; an accepted one goes to its preview page (a redirect, or `HX-Redirect` for htmx).
 """
 
-from urllib.parse import quote
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,13 +21,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from winteraction import xlsx
+
 from ..imports import ImportRefused, import_commit, import_preview, template_filename, template_workbook
 from ..models import ImportStatus
 from ..selectors import campaigns_visible_to, imports_visible_to
 from .common import current_campaign
 from .office import office_required
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_BATCHES = 10
 
 PAGE = "tasks/office_import.html"
@@ -140,10 +139,8 @@ def task_list_url(campaign) -> str:
 
 def xlsx_download(content: bytes, filename: str, fallback: str) -> HttpResponse:
     """An .xlsx attachment named in Chinese (RFC 6266 `filename*`), with an ASCII name for old clients."""
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-    )
+    response = HttpResponse(content, content_type=xlsx.XLSX_TYPE)
+    response["Content-Disposition"] = xlsx.attachment(filename, fallback=fallback)
     return response
 
 
