@@ -9,6 +9,7 @@ from django.core.cache import cache
 from supervision import services
 from supervision.models import Bulletin, BulletinStatus
 from tests.factories import days
+from tests.factories import draft_bulletin as draft
 
 BULLETINS = "/api/v1/bulletins/"
 
@@ -16,19 +17,6 @@ BULLETINS = "/api/v1/bulletins/"
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts():
     cache.clear()
-
-
-def draft(world, **kwargs):
-    values = {
-        "campaign": world.campaign,
-        "region": world.county,
-        "kind": "weekly",
-        "period_start": days(-6),
-        "period_end": days(0),
-        "by": world.office,
-    }
-    values.update(kwargs)
-    return services.bulletin_draft(**values)
 
 
 def issued(world):

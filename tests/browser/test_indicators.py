@@ -3,10 +3,9 @@ figure behind its target in red with its mark, scrolling sideways inside itself,
 
 import pytest
 
-from tasks import services
 from tasks.indicators import indicator_create, indicator_target_set
 from tasks.models import IndicatorFigure
-from tests.factories import days
+from tests.factories import days, statistics_bureau
 
 from .test_journeys import no_horizontal_scroll, sign_in
 
@@ -15,10 +14,7 @@ PHONE = {"width": 375, "height": 812}
 
 @pytest.fixture
 def indicators(world):
-    stats = services.unit_create(by=None, name="县统计局", kind="department", parent=world.county)
-    services.person_create(
-        by=None, username="tongji", unit=stats, role="unit_official", position="局长", password="winteraction"
-    )
+    stats, _official = statistics_bureau(world)
     month = world.campaign.start_date.replace(day=1)
     made = []
     for n, name in enumerate(("固定资产投资", "建筑业产值")):

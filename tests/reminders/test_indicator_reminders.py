@@ -14,8 +14,8 @@ from django.urls import reverse
 from supervision import reminders
 from supervision.messages import path_of, render
 from supervision.models import InboxItem, Notification, ReminderRule
-from tasks import services
 from tasks.indicators import indicator_create, indicator_figure_report, indicator_schedule_set
+from tests.factories import statistics_bureau
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOV = datetime.date(2026, 11, 1)
@@ -38,15 +38,7 @@ def travel(time_machine):
 def w(db, request, travel):
     travel(d(11, 20), datetime.time(9))
     w = request.getfixturevalue("world")
-    w.stats = services.unit_create(by=None, name="县统计局", kind="department", parent=w.county)
-    w.stats_official = services.person_create(
-        by=None,
-        username="tongji",
-        unit=w.stats,
-        role="unit_official",
-        position="局长",
-        password="winteraction",
-    )
+    w.stats, w.stats_official = statistics_bureau(w)
     w.investment = indicator_create(
         campaign=w.campaign,
         name="固定资产投资",

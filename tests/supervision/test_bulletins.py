@@ -25,6 +25,7 @@ from supervision.models import (
 from tasks import services as task_services
 from tasks.services import InvalidTransition
 from tests.factories import days
+from tests.factories import draft_bulletin as draft
 
 
 def lagging_world(world, time_machine):
@@ -44,19 +45,6 @@ def lagging_world(world, time_machine):
     task_services.task_close(task=world.done, by=world.office)
     time_machine.move_to(start + datetime.timedelta(days=7), tick=False)
     return world
-
-
-def draft(world, **kwargs):
-    values = {
-        "campaign": world.campaign,
-        "region": world.county,
-        "kind": "weekly",
-        "period_start": days(-6),
-        "period_end": days(0),
-        "by": world.office,
-    }
-    values.update(kwargs)
-    return services.bulletin_draft(**values)
 
 
 def signed(world, **kwargs):

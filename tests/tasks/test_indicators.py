@@ -9,10 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tasks import indicators, services
+from tasks import indicators
 from tasks.indicators import completion_rate, indicator_table
 from tasks.models import FigureKind, IndicatorFigure, IndicatorFigureRevision, IndicatorTarget
 from tasks.services import InvalidTransition
+from tests.factories import statistics_bureau
 
 NOV = datetime.date(2026, 11, 1)
 DEC = datetime.date(2026, 12, 1)
@@ -21,10 +22,7 @@ DEC = datetime.date(2026, 12, 1)
 @pytest.fixture
 def stats(world):
     """县统计局 and its official: the data-source unit of the indicators."""
-    world.tongji = services.unit_create(by=None, name="县统计局", kind="department", parent=world.county)
-    world.tongji_official = services.person_create(
-        by=None, username="tongji", unit=world.tongji, role="unit_official", position="局长", password="x"
-    )
+    world.tongji, world.tongji_official = statistics_bureau(world)
     return world
 
 

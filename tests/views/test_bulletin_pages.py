@@ -16,6 +16,7 @@ from django.utils import timezone
 from supervision import services
 from supervision.models import Bulletin, BulletinStatus
 from tests.factories import days
+from tests.factories import draft_bulletin as draft
 
 
 @pytest.fixture
@@ -25,19 +26,6 @@ def as_user(client):
         return client
 
     return sign_in
-
-
-def draft(world, **kwargs):
-    values = {
-        "campaign": world.campaign,
-        "region": world.county,
-        "kind": "weekly",
-        "period_start": days(-6),
-        "period_end": days(0),
-        "by": world.office,
-    }
-    values.update(kwargs)
-    return services.bulletin_draft(**values)
 
 
 def signed(world):

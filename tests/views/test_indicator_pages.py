@@ -17,7 +17,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tasks import services
 from tasks.indicators import (
     indicator_create,
     indicator_figure_confirm,
@@ -25,6 +24,7 @@ from tasks.indicators import (
     indicator_target_set,
 )
 from tasks.models import FigureKind, IndicatorFigure, IndicatorFigureRevision
+from tests.factories import statistics_bureau
 from tests.import_workbooks import upload
 
 NOV = datetime.date(2026, 11, 1)
@@ -36,15 +36,7 @@ HEADERS = ["指标名称", "类型", "数值", "差距原因", "措施"]
 def w(db, time_machine, request):
     time_machine.move_to(datetime.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
     w = request.getfixturevalue("world")
-    w.stats = services.unit_create(by=None, name="县统计局", kind="department", parent=w.county)
-    w.stats_official = services.person_create(
-        by=None,
-        username="tongji",
-        unit=w.stats,
-        role="unit_official",
-        position="局长",
-        password="winteraction",
-    )
+    w.stats, w.stats_official = statistics_bureau(w)
     w.investment = indicator_create(
         campaign=w.campaign,
         name="固定资产投资",
