@@ -82,7 +82,7 @@ class ImportRefused(ValidationError):
 # ---- The file ------------------------------------------------------------------------------------
 
 
-def _read_upload(file) -> tuple[str, bytes]:
+def read_upload(file) -> tuple[str, bytes]:
     """The name and the bytes of an uploaded file (a Django UploadedFile or any binary file object with
     a name), never reading more than one byte past the limit."""
     name = getattr(file, "name", "") or "清单.xlsx"
@@ -320,7 +320,7 @@ def _read_rows(worksheet, header_row: int, get_column_letter) -> Sheet:
 # ---- Names in the campaign -------------------------------------------------------------------------
 
 
-def _suggest(name: str, candidates: dict[str, str], limit: int = 3) -> list[str]:
+def suggest(name: str, candidates: dict[str, str], limit: int = 3) -> list[str]:
     """Up to `limit` display names like `name`: containment first, then difflib's similarity."""
     found = []
     if len(name) >= 2:
@@ -419,7 +419,7 @@ class Names:
         key = (kind, name)
         if key not in self._suggestions:
             labels = self.unit_labels if kind == "unit" else self.leader_labels
-            self._suggestions[key] = _suggest(name, labels)
+            self._suggestions[key] = suggest(name, labels)
         return self._suggestions[key]
 
     def unit_name(self, pk: int | None) -> str:
@@ -852,7 +852,7 @@ def import_preview(*, campaign: Campaign, file, by: Person) -> ImportBatch:
     """Check and plan an uploaded task list; store it with its plan. No task is written."""
     campaign = Campaign.objects.select_related("owner").get(pk=campaign.pk)
     _require_office(by, campaign)
-    filename, content = _read_upload(file)
+    filename, content = read_upload(file)
     plan = plan_import(campaign=campaign, filename=filename, content=content)
     preview = plan.as_json()
     return ImportBatch.objects.create(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from winteraction import xlsx
 
-from .imports import MAX_ROWS, ImportRefused, _read_upload, _suggest, check_workbook
+from .imports import MAX_ROWS, ImportRefused, check_workbook, read_upload, suggest
 from .indicators import indicator_figure_report, may_report, month_start
 from .models import Campaign, FigureKind, Indicator, IndicatorFigure, Person
 from .spreadsheet import normalize_header
@@ -268,7 +268,7 @@ def plan_figures(
         if not name:
             problem("name", _("缺少指标名称"))
         elif indicator is None:
-            options = _suggest(name, {key: key for key in indicators})
+            options = suggest(name, {key: key for key in indicators})
             if options:
                 problem(
                     "name",
@@ -341,7 +341,7 @@ def plan_figures(
 def figures_import(*, campaign: Campaign, file, month: datetime.date | None, by: Person) -> int:
     """Check the file and write its figures, all or none (FiguresRefused lists the problems, each with
     its cell; ImportRefused refuses the file as a whole). Returns the number of figures written."""
-    name, content = _read_upload(file)
+    name, content = read_upload(file)
     check_workbook(name, content)
     plan = plan_figures(campaign=campaign, content=content, month=month, by=by)
     if plan.problems:
