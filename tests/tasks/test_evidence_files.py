@@ -16,9 +16,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
+from rest_framework.test import APIClient
 
+from supervision.models import OrderStatus
+from supervision.services import inspection_record, order_acknowledge, order_issue
 from tasks import evidence, services
 from tasks.models import Attachment
+from tests.factories import days
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -100,6 +104,19 @@ def test_the_photo_copies_are_stored_as_jpg_whatever_the_original_was(world):
     assert Path(attachment.web_copy.name).suffix == Path(attachment.thumbnail.name).suffix == ".jpg"
 
 
+def test_supervision_evidence_is_stored_under_the_type_found_too(world):
+    inspection = inspection_record(
+        group=world.group,
+        by=world.inspector,
+        kind="on_site",
+        date=days(0),
+        summary="实地检查万安镇煤矿",
+        findings=[{"unit": world.wanan, "text": "井下通风记录缺失"}],
+        photos=[upload("现场照片.html", image_bytes((40, 30))), upload("整改方案.exe", PDF)],
+    )
+    assert [Path(a.file.name).suffix for a in inspection.attachments.order_by("id")] == [".jpg", ".pdf"]
+
+
 # ---- Pixel floods ---------------------------------------------------------------------------------------
 
 
@@ -126,6 +143,31 @@ def test_a_pixel_flood_png_is_refused_from_its_header_naming_the_limit(world, se
     (message,) = caught.value.message_dict["attachments"]
     assert "巨图.png" in message and "9400×9400" in message and "40,000,000 像素" in message
     assert not Attachment.objects.exists() and stored_files(settings) == []
+
+
+def test_a_pixel_flood_in_a_rectification_over_the_api_is_a_400_and_changes_nothing(
+    world, settings, flood_png
+):
+    order = order_issue(
+        group=world.group,
+        by=world.inspector,
+        unit=world.wanan,
+        problem="宿舍消防通道堆放杂物",
+        requirement="立即清理并反馈照片",
+        deadline=days(5),
+    )
+    order = order_acknowledge(order=order, by=world.wanan_official)
+    client = APIClient()
+    client.force_login(world.wanan_official)
+    response = client.post(
+        f"/api/v1/supervision-orders/{order.pk}/report-rectification/",
+        {"text": "已整改", "files": [upload("巨图.png", flood_png)]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert "9400×9400" in response.json()["fields"]["files"][0]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ACKNOWLEDGED and stored_files(settings) == []
 
 
 def test_the_pixel_limit_is_a_setting(settings):
