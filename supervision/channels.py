@@ -178,7 +178,7 @@ def send(delivery, message) -> None:
     """Send one delivery's message; raise PermanentError or another exception when not accepted."""
     if delivery.channel == Channel.EMAIL:
         email = EmailMultiAlternatives(
-            subject=message.title,
+            subject=message.subject,  # one line: a newline in a header is refused, however often tried
             body=message.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.address],
@@ -186,6 +186,10 @@ def send(delivery, message) -> None:
         email.attach_alternative(message.html, "text/html")
         try:
             email.send(fail_silently=False)
+        except ValueError as exc:
+            # The message cannot be written as an email at all (BadHeaderError: a newline in a header;
+            # an address the mail library refuses): the same every time, so no retry.
+            raise PermanentError(f"cannot be written as an email: {type(exc).__name__}: {exc}") from None
         except smtplib.SMTPRecipientsRefused as exc:
             # 5xx for the address (550 no such user): as permanent as a webhook's 4xx. A 4xx is a
             # "try again later" (mailbox busy, greylisting).
@@ -200,7 +204,7 @@ def send(delivery, message) -> None:
         secret = delivery.endpoint.secret if delivery.endpoint_id else ""
         url = dingtalk_signed_url(delivery.address, secret) if secret else delivery.address
         _post_json(
-            url, {"msgtype": "markdown", "markdown": {"title": message.title, "text": message.markdown}}
+            url, {"msgtype": "markdown", "markdown": {"title": message.subject, "text": message.markdown}}
         )
     else:
         raise PermanentError(f"unknown channel {delivery.channel}")

@@ -3,10 +3,19 @@ leads it, and a link. One `Message` per notification, in four forms: a title, pl
 the inbox), Markdown (WeCom and DingTalk robots) and HTML (email).
 
 `title` and `path_of` are also what the inbox, the API and the deliveries page show: a title is
-written once, here."""
+written once, here.
+
+What people typed (task titles, unit names, notes, milestone titles, reasons) reaches the robots as
+text, never as Markdown: `as_markdown_text` puts it on one line and swaps each character WeCom's or
+DingTalk's Markdown reads as a sign (`*` `_` `` ` `` `#` `>` `<` `[` `]` `\\` `|` `~` `&`) for its
+full-width twin. Neither vendor documents a backslash escape for its robots, and a swapped sign
+reads the same in a Chinese sentence; our own signs (the heading, the quotes, the links) are added
+around the swapped text. An email subject is one line (`one_line`): a newline in a header is refused
+by the mail library, for good."""
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -26,6 +35,37 @@ from .selectors import orders_escalated_on, tasks_escalated_on
 
 DIGEST_LIMIT = 50
 
+# ---- Text people typed, made safe for a subject and for the robots' Markdown ----------------------
+
+_LINE_BREAKS = ("Cc", "Zl", "Zp")  # control characters (CR, LF, tab, NUL…) and U+2028/U+2029
+_MARKDOWN_SIGNS = str.maketrans(
+    {
+        "*": "＊",
+        "_": "＿",
+        "`": "｀",
+        "#": "＃",
+        ">": "＞",
+        "<": "＜",
+        "[": "［",
+        "]": "］",
+        "\\": "＼",
+        "|": "｜",
+        "~": "～",
+        "&": "＆",
+    }
+)
+
+
+def one_line(text: str) -> str:
+    """`text` with every control character and line break turned into a space, runs of them into one."""
+    spaced = "".join(" " if unicodedata.category(char) in _LINE_BREAKS else char for char in text)
+    return re.sub(r" {2,}", " ", spaced).strip()
+
+
+def as_markdown_text(text: str) -> str:
+    """`text` on one line, shown as itself by the robots' Markdown (see the module's docstring)."""
+    return one_line(text).translate(_MARKDOWN_SIGNS)
+
 
 @dataclass(frozen=True)
 class Message:
@@ -43,9 +83,17 @@ class Message:
     # The forms are made when a channel sends, outside render(): they too are in the site's language.
 
     @property
+    def subject(self) -> str:
+        """The title as an email subject or a robot message's title: one line."""
+        return one_line(self.title)
+
+    @property
     def markdown(self) -> str:
-        body = [f"### {self.title}", *(f"> {line}" for line in self.lines)]
-        body += [f"- [{item['label']}]({item['url']}) {item['detail']}" for item in self.items]
+        # Every title, line, label and detail holds what people typed: text, not Markdown. The URLs
+        # are ours (SITE_URL and a path).
+        text = as_markdown_text
+        body = [f"### {text(self.title)}", *(f"> {text(line)}" for line in self.lines)]
+        body += [f"- [{text(item['label'])}]({item['url']}) {text(item['detail'])}" for item in self.items]
         with translation.override(settings.LANGUAGE_CODE):
             details = _("查看详情")
             return "\n".join([*body, "", f"[{details}]({self.url})"])

@@ -201,6 +201,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# A photo with more pixels is refused before it is decoded (tasks/evidence.py): a few hundred KB of
+# PNG can otherwise ask for gigabytes. 40 MP (an 8000×5000 photo) is far below Pillow's own 89 MP.
+EVIDENCE_MAX_PIXELS = config.env_int("EVIDENCE_MAX_PIXELS", 40_000_000, minimum=1_000_000, maximum=89_000_000)
 
 # ---- REST framework -----------------------------------------------------------------
 REST_FRAMEWORK = {
