@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -280,6 +281,24 @@ SPECTACULAR_SETTINGS = {
         "IndicatorKindEnum": "tasks.models.IndicatorKind",
         "FigureKindEnum": "tasks.models.FigureKind",
     },
+}
+
+# ---- Content-Security-Policy (django-csp) --------------------------------------------
+# Scripts, styles, fonts and images come from our static files only; no inline script, no eval.
+# A name typed into the app can never run as script even if a page forgot to escape it.
+# Style attributes stay allowed (progress bars' widths, ECharts' tooltip markers): they can neither run
+# script nor select anything; <style> elements cannot be injected. The API docs widen the policy for
+# themselves (winteraction/urls.py: Swagger UI and ReDoc add <style> elements).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # Throttle counters: shared through Redis when there is one.
