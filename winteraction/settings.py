@@ -176,6 +176,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: Django tells it of every password change, and it revokes the person's API tokens.
+    {"NAME": "tasks.passwords.RevokeApiTokensOnPasswordChange"},
 ]
 
 # ---- Language and place -------------------------------------------------------
@@ -238,6 +240,8 @@ try:
     }
     for _scope, _rate in API_RATES.items():
         config.check_rate(f"API_RATE_{_scope.upper()}", _rate)
+    # A token created without an expiry gets one this many days ahead (0: it never expires).
+    API_TOKEN_DEFAULT_DAYS = config.env_int("API_TOKEN_DEFAULT_DAYS", 0, minimum=0, maximum=3650)
     API_SYNC_SETTLE_SECONDS = config.env_int("API_SYNC_SETTLE_SECONDS", 2, minimum=0, maximum=300)
     REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 except config.ConfigError as exc:
