@@ -10,13 +10,14 @@ with a message in the user's language.
 """
 
 import datetime
+import hashlib
 import re
 import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,6 +36,7 @@ from .models import (
     EventKind,
     ExtensionRequest,
     ExtensionStatus,
+    IdempotencyKey,
     Instruction,
     LeaderCharge,
     Milestone,
@@ -931,6 +933,25 @@ def token_create(
     token.full_clean()
     token.save()
     return token, plain
+
+
+def submission_claim(*, user: Person, key: str, action: str) -> bool:
+    """Claim the one-time key a page's form carried, in the caller's transaction (with the write it
+    guards). False: that form was already submitted (the row's unique key; a concurrent twin waits for
+    the first transaction and then finds it). The API's Idempotency-Key keeps its answers in the same
+    table; a page's keys are prefixed so the two never meet."""
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(
+                user=user,
+                key=f"page:{key}",
+                fingerprint=hashlib.sha256(action.encode()).hexdigest(),
+                status_code=200,
+                body={"action": action},
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 @transaction.atomic
