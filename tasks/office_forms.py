@@ -8,6 +8,7 @@ region, special actions and tasks of the current campaign), so a forged id is a 
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +138,14 @@ class TokenCreateForm(BootstrapMixin, forms.Form):
         widget=DateInput(),
         help_text=_("留空则长期有效;到期当天 24 时失效。"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        days = settings.API_TOKEN_DEFAULT_DAYS
+        if days:
+            self.fields["expires_on"].help_text = _("留空则 %(days)d 天后失效;到期当天 24 时失效。") % {
+                "days": days
+            }
 
     def expires_at(self) -> datetime.datetime | None:
         day = self.cleaned_data.get("expires_on")

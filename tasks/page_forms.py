@@ -3,6 +3,8 @@
 (`tasks/forms.py` belongs to the admin.)
 """
 
+import secrets
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -60,6 +62,8 @@ class ProgressReportForm(forms.Form):
         help_text=_("填报的进度低于本单位当前进度时必须填写。"),
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+    # One-time key rendered with the form: submitted twice (a double click, a resent POST), it reports once.
+    submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     attachments = MultipleFileField(
         label=_("佐证材料"),
         required=False,
@@ -69,6 +73,7 @@ class ProgressReportForm(forms.Form):
     def __init__(self, *args, baseline: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.baseline = baseline
+        self.fields["submission_key"].initial = secrets.token_urlsafe(24)
         self.fields["attachments"].widget.attrs["accept"] = (
             "image/jpeg,image/png,image/webp,application/pdf,.doc,.docx,.xls,.xlsx"
         )

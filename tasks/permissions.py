@@ -15,6 +15,8 @@ status, and decides whether a page offers the step.
 
 from collections.abc import Collection
 
+from django.db.models import Q
+
 from .models import OPEN_STATUSES, RUNNING_STATUSES, Person, Role, Task, TaskCooperation, TaskStatus, Unit
 from .selectors import access_for
 
@@ -40,6 +42,39 @@ def is_office_in_region(user: Person, unit: Unit) -> bool:
 def is_leader_for(user: Person, unit: Unit) -> bool:
     """A leader of the unit's region (批示)."""
     return user.role == Role.LEADER and in_region_of(user, unit)
+
+
+# ---- Managing people (the back office) ----------------------------------------------------------
+
+# Rights of each role, highest first, defined once: the back office never lets anyone manage, or
+# create, a person with more rights than their own. Staff and superusers rank above every role.
+ROLE_RANK = {Role.OFFICE: 4, Role.LEADER: 3, Role.INSPECTOR: 2, Role.UNIT_OFFICIAL: 1, Role.READONLY: 0}
+
+
+def may_grant_role(user: Person, role: str) -> bool:
+    """The user may give this role to someone (a superuser any; otherwise at most their own)."""
+    return user.is_superuser or ROLE_RANK.get(role, 99) <= ROLE_RANK.get(user.role, -1)
+
+
+def may_manage_person(user: Person, person: Person) -> bool:
+    """The user may change this person's account (details, password, tokens) in the back office.
+
+    A superuser anyone. Others never a staff member or a superuser (an office could otherwise take
+    over an account with more rights than its own), nor a role above their own; the region is the
+    caller's queryset's business (`people_for`)."""
+    if user.is_superuser:
+        return True
+    if person.is_staff or person.is_superuser:
+        return False
+    return may_grant_role(user, person.role)
+
+
+def manageable_people_q(user: Person, prefix: str = "") -> Q:
+    """`may_manage_person` as a filter on people (at `prefix`), for the back office's querysets."""
+    if user.is_superuser:
+        return Q()
+    roles = [role for role in ROLE_RANK if may_grant_role(user, role)]
+    return Q(**{f"{prefix}is_staff": False, f"{prefix}is_superuser": False, f"{prefix}role__in": roles})
 
 
 # ---- Acting for a unit -----------------------------------------------------------------------------

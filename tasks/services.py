@@ -10,27 +10,33 @@ with a message in the user's language.
 """
 
 import datetime
+import hashlib
 import re
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from . import clock, evidence, permissions, seams
+from .audit import record
 from .models import (
     OPEN_STATUSES,
     REGION_KINDS,
     RUNNING_STATUSES,
     ApiToken,
     Attachment,
+    AuditKind,
     Campaign,
     ChargeKind,
     EventKind,
     ExtensionRequest,
     ExtensionStatus,
+    IdempotencyKey,
     Instruction,
     LeaderCharge,
     Milestone,
@@ -205,6 +211,10 @@ def person_create(
     if by is not None:
         if is_superuser and not by.is_superuser:
             raise PermissionDenied(_("只有超级管理员可以新建超级管理员。"))
+        if not permissions.may_grant_role(by, role) or (
+            is_staff and role != Role.OFFICE and not by.is_superuser
+        ):
+            raise PermissionDenied(_("不能新建权限高于自己的人员。"))
         if unit is None and not by.is_superuser:
             raise ValidationError({"unit": _("请选择人员所在单位。")})
         if unit is not None:
@@ -891,8 +901,8 @@ def _require_token_holder_or_office(by: Person, holder: Person, action: str) -> 
     """Your own tokens are yours; the office also manages those of people in its region (big screens)."""
     if by.pk == holder.pk or by.is_superuser:
         return
-    if holder.unit_id is None:
-        raise PermissionDenied(_("只有超级管理员可以%(action)s。") % {"action": action})
+    if holder.unit_id is None or not permissions.may_manage_person(by, holder):
+        raise PermissionDenied(_("不能%(action)s:对方的权限不低于你。") % {"action": action})
     require_office_for(by, holder.unit, action)
 
 
@@ -909,6 +919,8 @@ def token_create(
     _require_token_holder_or_office(by, user, _("为他人创建令牌"))
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": _("过期时间必须晚于现在。")})
+    if expires_at is None and settings.API_TOKEN_DEFAULT_DAYS:
+        expires_at = timezone.now() + datetime.timedelta(days=settings.API_TOKEN_DEFAULT_DAYS)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -921,6 +933,50 @@ def token_create(
     token.full_clean()
     token.save()
     return token, plain
+
+
+def submission_claim(*, user: Person, key: str, action: str) -> bool:
+    """Claim the one-time key a page's form carried, in the caller's transaction (with the write it
+    guards). False: that form was already submitted (the row's unique key; a concurrent twin waits for
+    the first transaction and then finds it). The API's Idempotency-Key keeps its answers in the same
+    table; a page's keys are prefixed so the two never meet."""
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(
+                user=user,
+                key=f"page:{key}",
+                fingerprint=hashlib.sha256(action.encode()).hexdigest(),
+                status_code=200,
+                body={"action": action},
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+@transaction.atomic
+def person_tokens_revoke(*, person: Person, reason: str) -> list[ApiToken]:
+    """Revoke every valid API token of `person` (their password changed: whoever held the old one may
+    hold a token too), each recorded in the audit log. Returns the tokens revoked."""
+    revoked = list(ApiToken.objects.select_for_update().filter(user=person, revoked_at__isnull=True))
+    if not revoked:
+        return []
+    moment = timezone.now()
+    ApiToken.objects.filter(pk__in=[token.pk for token in revoked]).update(revoked_at=moment)
+    for token in revoked:
+        token.revoked_at = moment
+        record(AuditKind.TOKEN_REVOKED, user=person, token=token.name, prefix=token.prefix, reason=reason)
+    return revoked
+
+
+def revoked_tokens_message(tokens: list[ApiToken]) -> str:
+    """What a page tells after a password change revoked these tokens."""
+    names = "、".join(f"“{token.name}”({token.prefix}…)" for token in tokens)
+    return ngettext(
+        "密码已更改,以下 %(count)d 个 API 令牌已吊销:%(names)s。使用它们的系统需要新的令牌。",
+        "密码已更改,以下 %(count)d 个 API 令牌已吊销:%(names)s。使用它们的系统需要新的令牌。",
+        len(tokens),
+    ) % {"count": len(tokens), "names": names}
 
 
 @transaction.atomic

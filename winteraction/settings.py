@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -175,6 +176,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: Django tells it of every password change, and it revokes the person's API tokens.
+    {"NAME": "tasks.passwords.RevokeApiTokensOnPasswordChange"},
 ]
 
 # ---- Language and place -------------------------------------------------------
@@ -240,6 +243,8 @@ try:
     }
     for _scope, _rate in API_RATES.items():
         config.check_rate(f"API_RATE_{_scope.upper()}", _rate)
+    # A token created without an expiry gets one this many days ahead (0: it never expires).
+    API_TOKEN_DEFAULT_DAYS = config.env_int("API_TOKEN_DEFAULT_DAYS", 0, minimum=0, maximum=3650)
     API_SYNC_SETTLE_SECONDS = config.env_int("API_SYNC_SETTLE_SECONDS", 2, minimum=0, maximum=300)
     REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 except config.ConfigError as exc:
@@ -283,6 +288,24 @@ SPECTACULAR_SETTINGS = {
         "IndicatorKindEnum": "tasks.models.IndicatorKind",
         "FigureKindEnum": "tasks.models.FigureKind",
     },
+}
+
+# ---- Content-Security-Policy (django-csp) --------------------------------------------
+# Scripts, styles, fonts and images come from our static files only; no inline script, no eval.
+# A name typed into the app can never run as script even if a page forgot to escape it.
+# Style attributes stay allowed (progress bars' widths, ECharts' tooltip markers): they can neither run
+# script nor select anything; <style> elements cannot be injected. The API docs widen the policy for
+# themselves (winteraction/urls.py: Swagger UI and ReDoc add <style> elements).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # Throttle counters: shared through Redis when there is one.

@@ -1,6 +1,7 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 import supervision.api.urls
@@ -14,13 +15,17 @@ for app_urls in API_APPS:
     api_router.registry.extend(app_urls.router.registry)
 api_patterns = [pattern for app_urls in API_APPS for pattern in app_urls.urlpatterns]
 
+# The API docs keep the site's Content-Security-Policy except for styles: Swagger UI and ReDoc set them
+# inline. Swagger UI's start-up script comes from its own URL (the split view), so no inline script.
+docs_policy = csp_update({"style-src": ["'self'", "'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(([*api_patterns, path("", include(api_router.urls))], "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", docs_policy(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
+    path("api/redoc/", docs_policy(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
     path("", include("supervision.urls")),
     path("", include("tasks.urls")),
 ]

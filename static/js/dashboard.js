@@ -1,9 +1,18 @@
 /* 驾驶舱 (supervision/dashboard_views.py): draws the status bar chart, the overdue heat map, the stacked
    bars by special action, the weekly burn-up and the reports per week with the vendored ECharts, from
-   the JSON the page renders with json_script ("dashboard-data"). */
+   the JSON the page renders with json_script ("dashboard-data").
+   Names come from the people who type them (units, special actions): an HTML tooltip only ever gets them
+   through escape(); axis labels and titles are drawn on the canvas as text. */
 (function () {
   "use strict";
   var charts = [];
+
+  // Text for an HTML tooltip: whatever the name holds shows as text, never as markup.
+  function escape(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
 
   // Everything is drawn again from the JSON when the big screen's data partial is swapped in (htmx).
   function draw() {
@@ -77,7 +86,8 @@
         tooltip: {
           position: "top",
           formatter: function (p) {
-            return h.units[p.value[1]].name + " · " + h.special_actions[p.value[0]].name + "<br>" + h.name + ": " + p.value[2];
+            return escape(h.units[p.value[1]].name) + " · " + escape(h.special_actions[p.value[0]].name) +
+              "<br>" + escape(h.name) + ": " + escape(p.value[2]);
           }
         },
         grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
@@ -168,8 +178,8 @@
         trigger: "axis",
         confine: true,
         formatter: function (items) {
-          var lines = [wk.titles[items[0].dataIndex]];
-          items.forEach(function (p) { lines.push(p.marker + p.seriesName + ": " + p.value); });
+          var lines = [escape(wk.titles[items[0].dataIndex])];
+          items.forEach(function (p) { lines.push(p.marker + escape(p.seriesName) + ": " + escape(p.value)); });
           return lines.join("<br>");
         }
       };

@@ -1,10 +1,10 @@
 """Units, people and who answers for which unit."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import permissions, services
 from ..forms import PersonCreationForm, people_for, units_for
 from ..models import (
     LeaderCharge,
@@ -72,8 +72,10 @@ class UnitAdmin(ServiceAdminMixin, admin.ModelAdmin):
 class PersonAdmin(ServiceAdminMixin, UserAdmin):
     # A new person goes through person_create. Their details, unit, role and status are
     # account settings with no service (and no task timeline) behind them: they save
-    # plainly, as does the standard password change form. Superuser, groups and model
+    # plainly, as does the standard password change form. Staff, superuser, groups and model
     # permissions stay with superusers. People are deactivated, never deleted.
+    # An office sees and changes only people it may manage (tasks.permissions.may_manage_person):
+    # never staff, superusers or a role above its own, whose password it could otherwise reset.
     allow_add = allow_change = True
     add_form = PersonCreationForm
     list_display = ["username", "position", "unit", "role", "is_active", "is_staff", "last_login"]
@@ -103,20 +105,60 @@ class PersonAdmin(ServiceAdminMixin, UserAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(unit_q(request.user, "unit__"))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(unit_q(request.user, "unit__"), permissions.manageable_people_q(request.user))
+        )
+
+    def has_view_permission(self, request, obj=None):
+        may = obj is None or permissions.may_manage_person(request.user, obj)
+        return may and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        # Also guards the password change page (UserAdmin.user_change_password asks it for the person).
+        may = obj is None or permissions.may_manage_person(request.user, obj)
+        return may and super().has_change_permission(request, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None and not request.user.is_superuser:
+            # Staff status comes with the office role (person_create); nobody else grants it here.
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "is_staff"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         readonly = ["last_login", "date_joined"]
         if not request.user.is_superuser:
-            readonly += ["is_superuser", "groups", "user_permissions"]
+            readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
         return readonly
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "unit":
             kwargs["queryset"] = units_for(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            # No role above the user's own (tasks.permissions.ROLE_RANK).
+            kwargs["choices"] = [
+                (value, label)
+                for value, label in Role.choices
+                if permissions.may_grant_role(request.user, value)
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def log_change(self, request, obj, message):
+        # After a password change: say which of the person's API tokens it revoked (tasks.passwords).
+        revoked = getattr(obj, "revoked_api_tokens", None)
+        if revoked:
+            self.message_user(request, services.revoked_tokens_message(revoked), messages.WARNING)
+        return super().log_change(request, obj, message)
 
     def save_model(self, request, obj, form, change):
         if change:

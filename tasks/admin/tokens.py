@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
+from .. import permissions, services
 from ..forms import people_for
 from ..models import ApiToken, AuditEntry, IdempotencyKey
 from .base import ReadOnlyAdmin, ServiceAdminMixin, adopt, service_call, unit_q
@@ -23,7 +23,14 @@ class ApiTokenAdmin(ServiceAdminMixin, admin.ModelAdmin):
     actions = ["revoke"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(unit_q(request.user, "user__unit__"))
+        # Only the tokens of people the user may manage: a token is as good as its holder's password.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(
+                unit_q(request.user, "user__unit__"), permissions.manageable_people_q(request.user, "user__")
+            )
+        )
 
     def get_fields(self, request, obj=None):
         return self.fields if obj is None else [*self.fields, *self.readonly_fields]
@@ -33,7 +40,9 @@ class ApiTokenAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "user":
-            kwargs["queryset"] = people_for(request.user)
+            kwargs["queryset"] = people_for(request.user).filter(
+                permissions.manageable_people_q(request.user)
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -35,6 +35,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         with transaction.atomic():
             response = super().form_valid(form)
             record(AuditKind.PASSWORD_CHANGED, request=self.request, user=self.request.user)
+        # The change revoked the person's API tokens (tasks.passwords): say which.
+        revoked = getattr(form.user, "revoked_api_tokens", None)
+        if revoked:
+            messages.warning(self.request, services.revoked_tokens_message(revoked))
         return response
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -286,7 +287,14 @@ def task_report(request, pk):
     form = ProgressReportForm(request.POST, request.FILES, baseline=baseline)
     if form.is_valid():
         try:
-            services.progress_report(task=task, by=request.user, **form.service_arguments())
+            with transaction.atomic():
+                key = form.cleaned_data["submission_key"]
+                if key and not services.submission_claim(
+                    user=request.user, key=key, action=f"task-report:{task.pk}"
+                ):
+                    # The same form sent again: the first submission's result, no second report.
+                    return _done(request, task, _("这份填报已经提交过,没有重复提交。"))
+                services.progress_report(task=task, by=request.user, **form.service_arguments())
         except InvalidTransition as exc:
             return _refused(request, task, exc)
         except ValidationError as exc:

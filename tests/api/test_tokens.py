@@ -324,3 +324,76 @@ def test_each_token_has_its_own_budget(world, settings, client_for, token_for):
     response = client_for(token=token_for(world.wanan_official, name="大屏")).get(ME)
 
     assert response.status_code == 200
+
+
+# ---- A password change revokes the tokens; the default expiry ------------------------------------
+
+
+def change_own_password(client, *, old="winteraction", new="Winter-Action-2026!"):
+    return client.post(
+        "/account/password/",
+        {"old_password": old, "new_password1": new, "new_password2": new},
+        follow=True,
+    )
+
+
+def test_changing_my_password_stops_my_tokens_working(world, client, client_for, token_for):
+    plain = token_for(world.wanan_official, name="市大屏")
+    client.force_login(world.wanan_official)
+
+    change_own_password(client)
+
+    assert client_for(token=plain).get(ME).status_code == 401
+
+
+def test_the_password_page_names_the_tokens_it_revoked(world, client, token_for):
+    token_for(world.wanan_official, name="市大屏")
+    client.force_login(world.wanan_official)
+
+    page = change_own_password(client)
+
+    assert any("市大屏" in str(message) for message in page.context["messages"])
+
+
+def test_a_password_set_through_the_model_revokes_the_tokens_in_the_audit_log(world, token_for):
+    from tasks.models import AuditEntry, AuditKind
+
+    token_for(world.wanan_official, name="统计局对接")
+    person = world.wanan_official
+    person.set_password("Winter-Action-2026!")
+    person.save()
+
+    assert ApiToken.objects.get().revoked_at is not None
+    entry = AuditEntry.objects.get(kind=AuditKind.TOKEN_REVOKED)
+    assert (entry.user, entry.detail["token"], entry.detail["reason"]) == (
+        person,
+        "统计局对接",
+        "password_changed",
+    )
+
+
+def test_another_persons_password_change_leaves_my_tokens_alone(world, client_for, token_for):
+    plain = token_for(world.wanan_official)
+    world.shanmu_official.set_password("Winter-Action-2026!")
+    world.shanmu_official.save()
+
+    assert client_for(token=plain).get(ME).status_code == 200
+
+
+def test_a_token_created_without_expiry_gets_the_default_one(world, client_for, settings, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC), tick=False)
+    settings.API_TOKEN_DEFAULT_DAYS = 90
+
+    response = client_for(world.wanan_official).post(TOKENS, {"name": "市大屏"}, format="json")
+
+    assert response.status_code == 201
+    expected = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC) + datetime.timedelta(days=90)
+    assert ApiToken.objects.get().expires_at == expected
+
+
+def test_a_token_created_without_expiry_never_expires_when_the_default_is_zero(world, client_for, settings):
+    settings.API_TOKEN_DEFAULT_DAYS = 0
+
+    client_for(world.wanan_official).post(TOKENS, {"name": "市大屏"}, format="json")
+
+    assert ApiToken.objects.get().expires_at is None

@@ -88,8 +88,10 @@ def test_big_screen_shows_new_figures_without_reloading_the_page(demo, live_serv
         by=office,
     )
 
+    # A function, not an expression: Playwright would eval an expression, which the page's CSP forbids.
     page.wait_for_function(
-        f"document.querySelector('[data-testid=card-tasks] [data-value]').textContent.trim() === '{before + 1}'",
+        "n => document.querySelector('[data-testid=card-tasks] [data-value]').textContent.trim() === n",
+        arg=str(before + 1),
         timeout=15_000,
     )
     assert page.evaluate("window.waMarker") == "still here"

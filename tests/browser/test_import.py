@@ -58,7 +58,9 @@ def test_office_uploads_a_list_with_mistakes_fixes_it_and_commits(
     not_a_workbook = tmp_path / "损坏.xlsx"
     not_a_workbook.write_bytes(b"not a workbook")
 
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = browser.new_page(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", bypass_csp=True
+    )  # axe is injected inline
     sign_in(page, live_server.url, "office")
     page.goto(f"{live_server.url}/office/")
     page.click("[data-testid=office-nav] >> text=导入清单")

@@ -1,6 +1,7 @@
 """The 督查 pages: orders list, one order with its steps, the printable A4 order."""
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from supervision import services
 from supervision.models import OrderStatus
@@ -74,9 +75,13 @@ def test_returning_without_a_reason_is_refused_with_a_message(client, world, ord
 def test_the_printable_order_follows_the_official_layout(client, world, order):
     client.force_login(world.wanan_official)
     page = client.get(f"/supervision/orders/{order.pk}/print/").content.decode()
-    assert "@page { size: A4" in page
+    # The layout is a static stylesheet (no <style> under the Content-Security-Policy).
+    assert "css/order_print.css" in page
+    with open(finders.find("css/order_print.css"), encoding="utf-8") as stylesheet:
+        layout = stylesheet.read()
+    assert "@page { size: A4" in layout
     assert order.number in page and order.number.startswith("临督〔")
-    assert "#c8161d" in page  # the red masthead and rule
+    assert "#c8161d" in layout  # the red masthead and rule
     assert world.wanan.full_name in page
     assert "立即清理并反馈照片" in page
 

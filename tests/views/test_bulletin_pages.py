@@ -8,6 +8,7 @@ import io
 import docx
 import openpyxl
 import pytest
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -334,7 +335,10 @@ def test_the_print_page_is_the_a4_bulletin_with_its_number(world, as_user):
 
     html = as_user(world.leader).get(url("bulletin-print", bulletin)).content.decode()
 
-    assert "@page { size: A4; margin: 37mm 26mm 35mm 28mm; }" in html
+    # The A4 rules are a static stylesheet (no <style> under the Content-Security-Policy).
+    assert "css/bulletin_print.css" in html
+    with open(finders.find("css/bulletin_print.css"), encoding="utf-8") as stylesheet:
+        assert "@page { size: A4; margin: 37mm 26mm 35mm 28mm; }" in stylesheet.read()
     assert "洪洞县冬季行动督查通报" in html and "第1期" in html and "一、总体情况" in html
     assert "googleapis" not in html and "cdn" not in html.lower()
 
