@@ -373,6 +373,12 @@ class ProgressReportCreateSerializer(InputSerializer):
     done = serializers.CharField(label=_("已完成工作"))
     problems = serializers.CharField(required=False, allow_blank=True, label=_("存在问题"))
     next_steps = serializers.CharField(required=False, allow_blank=True, label=_("下步计划"))
+    lowering_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        label=_("进度下调原因"),
+        help_text=_("填报的进度低于本单位当前进度时必须填写,否则返回 400。"),
+    )
     attachments = serializers.ListField(
         child=serializers.FileField(), required=False, allow_empty=True, label=_("佐证材料")
     )
