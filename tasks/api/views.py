@@ -391,7 +391,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
             "application/json": s.ProgressReportCreateSerializer,
         },
         responses={201: s.ProgressReportSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_HEADER, IF_MATCH_HEADER],
     )
     @extend_schema(
         methods=["GET"], summary=_("任务的进度填报记录"), responses=s.ProgressReportSerializer(many=True)
@@ -474,6 +474,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         summary=_("申请延期"),
         request=s.ExtensionRequestCreateSerializer,
         responses={201: s.ExtensionRequestSerializer},
+        parameters=[IF_MATCH_HEADER],
     )
     @extend_schema(
         methods=["GET"], summary=_("任务的延期申请"), responses=s.ExtensionRequestSerializer(many=True)
@@ -499,6 +500,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         summary=_("领导批示"),
         request=s.InstructionSerializer,
         responses={201: s.InstructionSerializer},
+        parameters=[IF_MATCH_HEADER],
     )
     @extend_schema(methods=["GET"], summary=_("任务的领导批示"), responses=s.InstructionSerializer(many=True))
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
