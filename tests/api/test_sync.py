@@ -375,9 +375,13 @@ def pull(client, cursor: str | None = None) -> tuple[dict[int, dict], str]:
 
 @pytest.fixture
 def family(world, time_machine):
-    """A task with two subtasks, a task with a cooperating unit and its leader, made at T."""
+    """A task with two subtasks, a task with a cooperating unit and its leader, and one that nothing
+    will change, made at T."""
     time_machine.move_to(T, tick=False)
     dates = {"start_date": datetime.date(2026, 12, 1), "deadline": datetime.date(2026, 12, 11)}
+    roads = services.special_action_create(
+        campaign=world.campaign, name="道路交通专项行动", code="JT", by=world.office
+    )
     parent = world.task(title="煤矿隐患排查", **dates)
     return {
         "parent": parent,
@@ -390,6 +394,7 @@ def family(world, time_machine):
             start_date=datetime.date(2026, 12, 1),
             deadline=datetime.date(2026, 12, 20),
         ),
+        "quiet": world.task(title="道路结冰巡查", lead_unit=world.yingji, special_action=roads, **dates),
     }
 
 
