@@ -39,13 +39,8 @@ def reselect_hint() -> str:
 
 
 class ProgressReportForm(forms.Form):
-    """进度填报. Progress may go down only with a reason.
-
-    The baseline is the reporting unit's own current percent (for the lead unit, the task's
-    progress; for a cooperating unit, its latest report). The reason for lowering is kept
-    in the report's `problems`, first and marked 【进度下调原因】, so whoever reads the
-    report sees why before anything else; the services stay unaware of this page's rule.
-    """
+    """进度填报. Progress may go down only with a reason: the service's rule (progress_report), which
+    the API shares; its refusal comes back on `lowering_reason`."""
 
     percent = forms.IntegerField(
         label=_("完成进度(%)"),
@@ -70,9 +65,8 @@ class ProgressReportForm(forms.Form):
         help_text=_("可多选,最多 10 个,每个不超过 10 MB:图片(JPG、PNG、WebP)、PDF、Word、Excel。"),
     )
 
-    def __init__(self, *args, baseline: int = 0, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.baseline = baseline
         self.fields["submission_key"].initial = secrets.token_urlsafe(24)
         self.fields["attachments"].widget.attrs["accept"] = (
             "image/jpeg,image/png,image/webp,application/pdf,.doc,.docx,.xls,.xlsx"
@@ -88,31 +82,23 @@ class ProgressReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        percent = data.get("percent")
-        reason = (data.get("lowering_reason") or "").strip()
-        if percent is not None and percent < self.baseline and not reason:
-            self.add_error(
-                "lowering_reason",
-                gettext("进度从 %(old)d%% 降到 %(new)d%%,请说明下调原因。")
-                % {"old": self.baseline, "new": percent},
-            )
-        if self.errors and self.files and "attachments" not in self.errors:
-            # Files never survive a failed submission: say so next to the file field.
-            self.add_error("attachments", reselect_hint())
+        self.hint_reselect()
         return data
+
+    def hint_reselect(self) -> None:
+        """Files never survive a failed submission (the form's or the service's): say so next to the
+        file field."""
+        if self.errors and self.files and "attachments" not in self.errors:
+            self.add_error("attachments", reselect_hint())
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        problems = (data.get("problems") or "").strip()
-        reason = (data.get("lowering_reason") or "").strip()
-        if reason and data["percent"] < self.baseline:
-            marked = gettext("【进度下调原因】%(reason)s") % {"reason": reason}
-            problems = f"{marked}\n{problems}" if problems else marked
         return {
             "percent": data["percent"],
             "done": data["done"],
-            "problems": problems,
+            "problems": data.get("problems", ""),
             "next_steps": data.get("next_steps", ""),
+            "lowering_reason": data.get("lowering_reason", ""),
             "attachments": data.get("attachments") or [],
         }
 

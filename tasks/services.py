@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -105,6 +106,22 @@ def _locked(task: Task) -> Task:
     return Task.objects.select_for_update().select_related("lead_unit", "campaign").get(pk=task.pk)
 
 
+def _touch_parent(task: Task) -> None:
+    """A subtask's progress or status changed: its parent's `rollup_progress` (the average of its
+    subtasks' own progress) changed with it, so the parent's `updated_at` moves too and a sync client
+    gets it. One UPDATE, under the subtask's lock. Grandparents are left alone: a rollup averages its
+    subtasks' own `progress`, never their rollups, so nothing they show has changed."""
+    if task.parent_id is not None:
+        Task.objects.filter(pk=task.parent_id).update(updated_at=timezone.now())
+
+
+def _touch_tasks(condition: Q) -> int:
+    """Move `updated_at` of the tasks matching `condition` (one UPDATE): something they show that lives
+    in another row (a unit's or a leader's name, a special action's) has changed, and a sync client
+    must get them again."""
+    return Task.objects.filter(condition).update(updated_at=timezone.now())
+
+
 def _record(
     task: Task, kind: str, by: Person | None, *, before=None, after=None, note: str = ""
 ) -> TaskEvent:
@@ -185,6 +202,49 @@ def unit_create(
     unit.depth = parent.depth + 1 if parent else 0
     unit.save(update_fields=["path", "depth"])
     return unit
+
+
+@transaction.atomic
+def unit_update(
+    *, unit: Unit, by: Person | None, name: str, full_name: str, aliases: str, sort_order: int
+) -> Unit:
+    """Rename or re-sort a unit (its parent and kind stay: they fix its path). The tasks that show its
+    name (as lead or cooperating unit, or in their responsible leader's name) move their updated_at."""
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    if by is not None:
+        require_office_for(by, unit, _("修改单位"))
+    renamed = unit.name != name.strip()
+    unit.name = name.strip()
+    unit.full_name = (full_name or name).strip()
+    unit.aliases = (aliases or "").strip()
+    unit.sort_order = sort_order
+    unit.full_clean()
+    unit.save(update_fields=["name", "full_name", "aliases", "sort_order"])
+    if renamed:
+        cooperating = TaskCooperation.objects.filter(unit=unit).values("task")
+        _touch_tasks(Q(lead_unit=unit) | Q(pk__in=cooperating) | Q(responsible_leader__unit=unit))
+    return unit
+
+
+# What a task shows of its responsible leader (tasks/api/views.py _leader): a change to one of these
+# moves the leader's tasks.
+LEADER_SHOWN = frozenset({"username", "position", "role", "unit"})
+
+
+@transaction.atomic
+def person_update(*, person: Person, by: Person | None, changed: Iterable[str]) -> Person:
+    """Save a person's account details as the caller set them on `person` (the admin's change form);
+    `changed` names the fields that changed. The tasks that show them as responsible leader move
+    their updated_at when what they show changed."""
+    if by is not None and person.unit_id is not None:
+        require_office_for(by, person.unit, _("修改人员"))
+    if by is not None and not permissions.may_manage_person(by, person):
+        # As stored, not as the form set it: an office may not raise anyone above itself either.
+        raise PermissionDenied(_("不能修改权限高于自己的人员。"))
+    person.save()
+    if LEADER_SHOWN & set(changed):
+        _touch_tasks(Q(responsible_leader=person))
+    return person
 
 
 @transaction.atomic
@@ -321,10 +381,13 @@ def special_action_update(*, special_action: SpecialAction, by: Person, **change
         changes["name"] = (changes["name"] or "").strip()
     if "code" in changes:
         changes["code"] = (changes["code"] or "").strip().upper()
+    renamed = "name" in changes and changes["name"] != special_action.name
     for name, value in changes.items():
         setattr(special_action, name, value)
     special_action.full_clean()
     special_action.save()
+    if renamed:  # a task shows its special action's name
+        _touch_tasks(Q(special_action=special_action))
     if task_force is not None:
         special_action.task_force.set(task_force)
     return special_action
@@ -413,6 +476,7 @@ def task_create(
     task.full_clean()
     task.save()
     _set_cooperating(task, cooperating)
+    _touch_parent(task)
     event = _record(
         task,
         EventKind.CREATED,
@@ -547,6 +611,20 @@ def _attach(task: Task, files, by: Person, report: ProgressReport | None = None)
     return evidence.store(checked, Attachment, by=by, task=task, progress_report=report)
 
 
+def _current_percent(task: Task, unit_id: int | None) -> int:
+    """The unit's own current percent on the task: the task's progress for its lead unit, else the
+    unit's latest report (0 before the first)."""
+    if unit_id == task.lead_unit_id:
+        return task.progress
+    latest = (
+        ProgressReport.objects.filter(task=task, unit=unit_id)
+        .order_by("-submitted_at", "-id")
+        .values_list("percent", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
 @transaction.atomic
 def progress_report(
     *,
@@ -557,19 +635,38 @@ def progress_report(
     problems: str = "",
     next_steps: str = "",
     attachments: Iterable = (),
+    lowering_reason: str = "",
 ) -> ProgressReport:
-    """A unit reports progress; the lead unit's percent becomes the task's progress."""
+    """A unit reports progress; the lead unit's percent becomes the task's progress.
+
+    Progress goes down only with a reason (`lowering_reason`), measured against the reporting unit's
+    own current percent: the task's progress for the lead unit, its latest report for a cooperating
+    unit. The reason is kept first in the report's `problems`, marked 【进度下调原因】, so whoever reads
+    the report sees why before anything else."""
     task = _locked(task)
     _require_member_of(by, task, _("填报进度"), cooperating=True)
     _require_status(task, RUNNING_STATUSES, _("填报进度"))
     if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
         raise ValidationError({"percent": _("进度必须是 0 到 100 之间的整数。")})
+    problems = (problems or "").strip()
+    lowering_reason = (lowering_reason or "").strip()
+    previous = _current_percent(task, by.unit_id)
+    if percent < previous:
+        if not lowering_reason:
+            raise ValidationError(
+                {
+                    "lowering_reason": _("进度从 %(old)d%% 降到 %(new)d%%,请说明下调原因。")
+                    % {"old": previous, "new": percent}
+                }
+            )
+        marked = _("【进度下调原因】%(reason)s") % {"reason": lowering_reason}
+        problems = f"{marked}\n{problems}" if problems else marked
     report = ProgressReport(
         task=task,
         unit=by.unit,
         percent=percent,
         done=require_text(done, "done", _("已完成工作")),
-        problems=(problems or "").strip(),
+        problems=problems,
         next_steps=(next_steps or "").strip(),
         submitted_by=by,
         submitted_at=clock.now(),
@@ -583,6 +680,8 @@ def progress_report(
         if task.status == TaskStatus.NOT_STARTED:
             task.status = TaskStatus.IN_PROGRESS
     task.save()  # also moves updated_at: a cooperating unit's report is news too
+    if task.progress != before["progress"] or task.status != before["status"]:
+        _touch_parent(task)
     _record(
         task,
         EventKind.PROGRESS_REPORTED,
@@ -714,6 +813,7 @@ def task_request_close(*, task: Task, by: Person, note: str = "") -> Task:
     task.progress = 100
     task.returned = False
     task.save()
+    _touch_parent(task)
     _record(
         task,
         EventKind.CLOSE_REQUESTED,
@@ -776,6 +876,7 @@ def task_cancel(*, task: Task, by: Person, reason: str) -> Task:
     before = _snapshot(task, "status")
     task.status = TaskStatus.CANCELLED
     task.save()
+    _touch_parent(task)  # a cancelled subtask leaves its parent's rollup
     dropped = _reject_pending_extensions(task, by, _("任务已撤销"))
     _record(
         task,

@@ -215,14 +215,13 @@ class BulletinViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixi
         )
 
     def _respond_after(self, request, call, body=None):
-        """Find the bulletin (404 first), validate the body, lock it, honour If-Match, run the service,
-        answer with the updated bulletin. A bulletin the step moved out of the caller's sight (none
+        """Find the bulletin (404 first), validate the body, lock it, run the service, answer with the
+        updated bulletin (If-Match: ETagMixin). A bulletin the step moved out of the caller's sight (none
         does today) would answer 404."""
         bulletin = self.get_object()
         data = _valid(body, request) if body else {}
         with transaction.atomic():
             locked = self.get_queryset().select_for_update(of=("self",)).get(pk=bulletin.pk)
-            self.check_if_match(request, locked)
             call(locked, data)
         return self.respond(self._fresh(bulletin))
 

@@ -197,13 +197,12 @@ class SupervisionOrderViewSet(
         return self.get_queryset().get(pk=order.pk)
 
     def _step(self, request, call, body=None):
-        """Find the order (404 first), validate the body, lock the order, honour If-Match, run the
-        service, answer with the updated order."""
+        """Find the order (404 first), validate the body, lock the order, run the service, answer
+        with the updated order (If-Match: ETagMixin)."""
         order = self.get_object()
         data = _valid(body, request) if body else {}
         with transaction.atomic():
             locked = self.get_queryset().select_for_update(of=("self",)).get(pk=order.pk)
-            self.check_if_match(request, locked)
             call(locked, data)
         return self.respond(self._fresh(order))
 

@@ -20,8 +20,8 @@ from .base import ServiceAdminMixin, adopt, service_call, unit_q
 @admin.register(Unit)
 class UnitAdmin(ServiceAdminMixin, admin.ModelAdmin):
     # A new unit needs its tree path, so it goes through unit_create. Renaming, re-sorting or
-    # naming its aliases (the other names an imported task list may use for it) is no change to any
-    # task and no service exists for it: those four fields save plainly.
+    # naming its aliases (the other names an imported task list may use for it) goes through
+    # unit_update (a renamed unit's tasks show the new name, so a sync client must get them again).
     # Parent and kind would move the unit's path and everything under it: read-only.
     allow_add = allow_change = True
     list_display = ["name", "full_name", "kind", "parent", "depth", "sort_order"]
@@ -53,7 +53,16 @@ class UnitAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            obj.save(update_fields=["name", "full_name", "aliases", "sort_order"])
+            with service_call(form):
+                unit = services.unit_update(
+                    unit=obj,
+                    by=request.user,
+                    name=data["name"],
+                    full_name=data.get("full_name") or "",
+                    aliases=data.get("aliases") or "",
+                    sort_order=data.get("sort_order") or 0,
+                )
+            adopt(obj, unit)
             return
         with service_call(form):
             unit = services.unit_create(
@@ -71,8 +80,9 @@ class UnitAdmin(ServiceAdminMixin, admin.ModelAdmin):
 @admin.register(Person)
 class PersonAdmin(ServiceAdminMixin, UserAdmin):
     # A new person goes through person_create. Their details, unit, role and status are
-    # account settings with no service (and no task timeline) behind them: they save
-    # plainly, as does the standard password change form. Staff, superuser, groups and model
+    # account settings with no task timeline behind them: they save through person_update (which
+    # moves the tasks that show them as responsible leader), the password change form plainly. Staff,
+    # superuser, groups and model
     # permissions stay with superusers. People are deactivated, never deleted.
     # An office sees and changes only people it may manage (tasks.permissions.may_manage_person):
     # never staff, superusers or a role above its own, whose password it could otherwise reset.
@@ -162,7 +172,8 @@ class PersonAdmin(ServiceAdminMixin, UserAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save()
+            with service_call(form):
+                services.person_update(person=obj, by=request.user, changed=form.changed_data)
             return
         data = form.cleaned_data
         with service_call(form):

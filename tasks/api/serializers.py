@@ -2,6 +2,7 @@
 and carried out by the services (see views.py)."""
 
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -182,6 +183,13 @@ class SpecialActionSerializer(StrictInputMixin, serializers.ModelSerializer):
 # ---- Tasks ------------------------------------------------------------------------------------------
 
 
+# Said of each field computed from today's date (tasks.flags).
+DAILY = _(
+    "按当天(北京时间)计算,每天零点可能变化而 updated_at 不变:同步游标(cursor)在新一天的第一次拉取时"
+    "重新给出全部任务;只用 updated_since 的客户端应每天完整拉取一次。"
+)
+
+
 class TaskSerializer(serializers.ModelSerializer):
     """A task as clients see it, with the derived flags (computed for today, Asia/Shanghai)."""
 
@@ -190,12 +198,22 @@ class TaskSerializer(serializers.ModelSerializer):
     cooperating_units = serializers.SerializerMethodField()
     responsible_leader = PersonRefSerializer(read_only=True, allow_null=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
-    is_overdue = serializers.BooleanField(read_only=True, help_text=_("逾期:已过完成时限且未完成。"))
-    is_due_soon = serializers.BooleanField(read_only=True, help_text=_("临期:完成时限在今后若干天内。"))
-    is_behind = serializers.BooleanField(read_only=True, help_text=_("滞后:进度明显落后于时间进度。"))
-    days_left = serializers.SerializerMethodField(help_text=_("距完成时限的天数,逾期为负数。"))
+    is_overdue = serializers.BooleanField(
+        read_only=True, help_text=format_lazy("{}{}", _("逾期:已过完成时限且未完成。"), DAILY)
+    )
+    is_due_soon = serializers.BooleanField(
+        read_only=True, help_text=format_lazy("{}{}", _("临期:完成时限在今后若干天内。"), DAILY)
+    )
+    is_behind = serializers.BooleanField(
+        read_only=True, help_text=format_lazy("{}{}", _("滞后:进度明显落后于时间进度。"), DAILY)
+    )
+    days_left = serializers.SerializerMethodField(
+        help_text=format_lazy("{}{}", _("距完成时限的天数,逾期为负数。"), DAILY)
+    )
     rollup_progress = serializers.FloatField(
-        read_only=True, allow_null=True, help_text=_("有子任务时,子任务的平均进度。")
+        read_only=True,
+        allow_null=True,
+        help_text=_("有子任务时,子任务的平均进度。子任务的进度或状态变化时,本任务的 updated_at 随之更新。"),
     )
 
     class Meta:
@@ -373,6 +391,12 @@ class ProgressReportCreateSerializer(InputSerializer):
     done = serializers.CharField(label=_("已完成工作"))
     problems = serializers.CharField(required=False, allow_blank=True, label=_("存在问题"))
     next_steps = serializers.CharField(required=False, allow_blank=True, label=_("下步计划"))
+    lowering_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        label=_("进度下调原因"),
+        help_text=_("填报的进度低于本单位当前进度时必须填写,否则返回 400。"),
+    )
     attachments = serializers.ListField(
         child=serializers.FileField(), required=False, allow_empty=True, label=_("佐证材料")
     )

@@ -216,6 +216,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
     serializer_class = s.TaskSerializer
     filterset_class = filters.TaskFilter
     pagination_class = PageOrSyncPagination
+    changes_daily = True  # days_left and the flags: the sync cursor's daily re-sync (pagination.py)
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
     def get_renderers(self):
@@ -344,11 +345,10 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         return self._rows().get(pk=task.pk)
 
     def _write(self, request, call, *, status_code=status.HTTP_200_OK):
-        """Lock the task, honour If-Match, run the service, answer with the updated task."""
+        """Lock the task, run the service, answer with the updated task (If-Match: ETagMixin)."""
         task = self._task()
         with transaction.atomic():
             locked = self.get_queryset().select_for_update(of=("self",)).get(pk=task.pk)
-            self.check_if_match(request, locked)
             call(locked)
         return self.respond(self._fresh(task), status_code)
 
@@ -391,7 +391,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
             "application/json": s.ProgressReportCreateSerializer,
         },
         responses={201: s.ProgressReportSerializer},
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_HEADER, IF_MATCH_HEADER],
     )
     @extend_schema(
         methods=["GET"], summary=_("任务的进度填报记录"), responses=s.ProgressReportSerializer(many=True)
@@ -474,6 +474,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         summary=_("申请延期"),
         request=s.ExtensionRequestCreateSerializer,
         responses={201: s.ExtensionRequestSerializer},
+        parameters=[IF_MATCH_HEADER],
     )
     @extend_schema(
         methods=["GET"], summary=_("任务的延期申请"), responses=s.ExtensionRequestSerializer(many=True)
@@ -499,6 +500,7 @@ class TaskViewSet(ETagMixin, viewsets.GenericViewSet, mixins.ListModelMixin, mix
         summary=_("领导批示"),
         request=s.InstructionSerializer,
         responses={201: s.InstructionSerializer},
+        parameters=[IF_MATCH_HEADER],
     )
     @extend_schema(methods=["GET"], summary=_("任务的领导批示"), responses=s.InstructionSerializer(many=True))
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
@@ -567,7 +569,6 @@ class MilestoneViewSet(ETagMixin, mixins.CreateModelMixin, TaskRowViewSet):
         done_on = _valid(s.MilestoneCompleteSerializer, request).get("done_on")
         with transaction.atomic():
             locked = self.get_queryset().select_for_update(of=("self",)).get(pk=milestone.pk)
-            self.check_if_match(request, locked)
             services.milestone_complete(milestone=locked, by=request.user, done_on=done_on)
         return self.respond(self.get_queryset().get(pk=milestone.pk))
 

@@ -31,7 +31,6 @@ from ..models import (
     EventKind,
     ExtensionStatus,
     Milestone,
-    ProgressReport,
     Task,
     TaskCooperation,
 )
@@ -57,23 +56,6 @@ def _permissions(request, task, cooperating_ids=None, pending=None) -> TaskPermi
     if cooperating_ids is None:
         cooperating_ids = cooperating_unit_ids(task)
     return TaskPermissions(request.user, task, cooperating_ids, pending)
-
-
-def _report_baseline(user, task: Task, latest: dict | None = None) -> int:
-    """The reporting unit's current percent: the task's for the lead unit, else its latest report's.
-    `latest` (unit id → latest report, from `latest_reports_by_unit`) saves the query when given."""
-    if user.unit_id == task.lead_unit_id:
-        return task.progress
-    if latest is not None:
-        report = latest.get(user.unit_id)
-        return report.percent if report else 0
-    latest_percent = (
-        ProgressReport.objects.filter(task=task, unit=user.unit_id)
-        .order_by("-submitted_at", "-id")
-        .values_list("percent", flat=True)
-        .first()
-    )
-    return latest_percent or 0
 
 
 def _unit_reports(task: Task, cooperations, latest: dict) -> list[dict]:
@@ -163,7 +145,7 @@ def _context(request, task: Task, forms: Forms | None = None, open_form: str = "
     _mark_cooperating_reports(task, events, cooperations)
     can = _permissions(request, task, {c.unit_id for c in cooperations}, pending)
     if can.can_report and forms.report is None:
-        forms.report = ProgressReportForm(baseline=_report_baseline(request.user, task, latest))
+        forms.report = ProgressReportForm()
     defaults = {
         "request_close": NoteForm,
         "extension": ExtensionRequestForm,
@@ -280,11 +262,10 @@ def page_action_task(request, pk, name: str) -> Task:
 def task_report(request, pk):
     """进度填报: inline on the task page (htmx), or this page on its own without JavaScript."""
     task, _can = _task_for_action(request, pk, "report")
-    baseline = _report_baseline(request.user, task)
     if request.method == "GET":
-        form = ProgressReportForm(baseline=baseline)
+        form = ProgressReportForm()
         return render(request, "tasks/progress_report.html", _report_context(task, form))
-    form = ProgressReportForm(request.POST, request.FILES, baseline=baseline)
+    form = ProgressReportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             with transaction.atomic():
@@ -299,6 +280,7 @@ def task_report(request, pk):
             return _refused(request, task, exc)
         except ValidationError as exc:
             _add_errors(form, exc)
+            form.hint_reselect()
         else:
             return _done(request, task, _("进度已填报。"))
     if getattr(request, "htmx", False):

@@ -168,7 +168,12 @@ class ProgressReports(SomeTasks):
     def make(self, i):
         by = self.w.wanan_official if i % 2 else self.w.yingji_official
         services.progress_report(
-            task=self.task(i), by=by, percent=i % 100, done=f"第{i}次填报", attachments=[photo(i)]
+            task=self.task(i),
+            by=by,
+            percent=i % 100,
+            done=f"第{i}次填报",
+            attachments=[photo(i)],
+            lowering_reason="复核",  # past 99 the percent starts again from 0
         )
 
     def path(self):
@@ -231,7 +236,12 @@ class TaskProgressReports(OneTask):
     def make(self, i):
         by = self.w.wanan_official if i % 2 else self.w.yingji_official
         services.progress_report(
-            task=self.task, by=by, percent=i % 100, done=f"第{i}次填报", attachments=[photo(i)]
+            task=self.task,
+            by=by,
+            percent=i % 100,
+            done=f"第{i}次填报",
+            attachments=[photo(i)],
+            lowering_reason="复核",  # past 99 the percent starts again from 0
         )
 
     def path(self):

@@ -361,3 +361,102 @@ def test_cursor_with_an_out_of_range_id_is_not_a_server_error(world, office_clie
     response = office_client.get(TASKS, {"cursor": cursor_of(f"{T.isoformat()}|{10**30}")})
 
     assert response.status_code == 200
+
+
+# ---- A copy kept by deltas is a fresh copy ----------------------------------------------------------
+
+
+def pull(client, cursor: str | None = None) -> tuple[dict[int, dict], str]:
+    """A full sync (no cursor) or the delta since `cursor`, as {id: row}, with the new resume cursor."""
+    params = {"cursor": cursor} if cursor else {"sync": "true"}
+    rows, resume = walk(client, TASKS, {**params, "page_size": 3})
+    return {row["id"]: row for row in rows}, resume
+
+
+@pytest.fixture
+def family(world, time_machine):
+    """A task with two subtasks, a task with a cooperating unit and its leader, and one that nothing
+    will change, made at T."""
+    time_machine.move_to(T, tick=False)
+    dates = {"start_date": datetime.date(2026, 12, 1), "deadline": datetime.date(2026, 12, 11)}
+    roads = services.special_action_create(
+        campaign=world.campaign, name="道路交通专项行动", code="JT", by=world.office
+    )
+    parent = world.task(title="煤矿隐患排查", **dates)
+    return {
+        "parent": parent,
+        "first": world.task(title="井下排查", parent=parent, **dates),
+        "second": world.task(title="地面排查", parent=parent, **dates),
+        "other": world.task(
+            title="森林防火",
+            cooperating_units=[world.shanmu],
+            responsible_leader=world.leader,
+            start_date=datetime.date(2026, 12, 1),
+            deadline=datetime.date(2026, 12, 20),
+        ),
+        "quiet": world.task(title="道路结冰巡查", lead_unit=world.yingji, special_action=roads, **dates),
+    }
+
+
+def test_copy_kept_by_deltas_across_a_day_and_subtask_reports_equals_a_fresh_full_sync(
+    world, office_client, family, time_machine
+):
+    time_machine.move_to(at(60), tick=False)
+    copy, resume = pull(office_client)
+
+    def apply(cursor: str) -> str:
+        delta, resume = pull(office_client, cursor)
+        copy.update(delta)
+        return resume
+
+    time_machine.move_to(at(120), tick=False)
+    services.progress_report(task=family["first"], by=world.wanan_official, percent=60, done="已排查6处")
+    time_machine.move_to(at(180), tick=False)
+    resume = apply(resume)
+    # The next day: the parent's deadline (12-11) has passed; more writes that change what tasks show.
+    time_machine.move_to(datetime.datetime(2026, 12, 12, 8, 0, tzinfo=SHANGHAI), tick=False)
+    resume = apply(resume)
+    services.task_request_close(task=family["first"], by=world.wanan_official)
+    services.task_cancel(task=family["second"], by=world.office, reason="并入井下排查")
+    world.task(title="设备排查", parent=family["parent"], deadline=datetime.date(2026, 12, 30))
+    services.special_action_update(special_action=world.safety, by=world.office, name="安全生产大检查")
+    services.unit_update(
+        unit=world.shanmu, by=world.office, name="山目镇", full_name="", aliases="", sort_order=0
+    )
+    world.leader.position = "县委书记"
+    services.person_update(person=world.leader, by=world.office, changed=["position"])
+    time_machine.move_to(datetime.datetime(2026, 12, 12, 8, 1, tzinfo=SHANGHAI), tick=False)
+    apply(resume)
+
+    fresh, _resume = pull(office_client)
+
+    assert copy == fresh
+
+
+def test_subtask_report_brings_its_parent_in_the_delta(world, office_client, family, time_machine):
+    time_machine.move_to(at(60), tick=False)
+    _copy, resume = pull(office_client)
+    time_machine.move_to(at(120), tick=False)
+    services.progress_report(task=family["first"], by=world.wanan_official, percent=60, done="已排查6处")
+    time_machine.move_to(at(180), tick=False)
+
+    delta, _resume = pull(office_client, resume)
+
+    assert set(delta) == {family["first"].pk, family["parent"].pk}
+    assert delta[family["parent"].pk]["rollup_progress"] == 30.0
+
+
+def test_first_pull_of_a_new_day_carries_every_task_then_only_changes(
+    world, office_client, family, time_machine
+):
+    time_machine.move_to(at(60), tick=False)
+    _copy, resume = pull(office_client)
+    time_machine.move_to(datetime.datetime(2026, 12, 11, 0, 0, 5, tzinfo=SHANGHAI), tick=False)
+
+    new_day, resume = pull(office_client, resume)
+    time_machine.move_to(datetime.datetime(2026, 12, 11, 9, 0, tzinfo=SHANGHAI), tick=False)
+    same_day, _resume = pull(office_client, resume)
+
+    assert set(new_day) == {task.pk for task in family.values()}
+    assert new_day[family["parent"].pk]["days_left"] == 0
+    assert same_day == {}

@@ -908,3 +908,33 @@ def test_charged_by_filter_refuses_someone_who_is_not_a_leader(world, board, cli
 
 def test_charged_by_filter_needs_a_signed_in_caller(world, board, charged, client_for):
     assert client_for().get(TASKS, {"charged_by": world.leader.pk}).status_code == 401
+
+
+# ---- Lowering progress needs a reason ----------------------------------------------------------------
+
+
+def test_api_refuses_a_lower_percent_without_a_reason_and_writes_nothing(world, client_for):
+    task = in_progress(world)  # at 20%
+    reports = ProgressReport.objects.count()
+
+    response = client_for(world.wanan_official).post(
+        f"{TASKS}{task.pk}/progress-reports/", {"percent": 10, "done": "复核"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.data["fields"]) == ["lowering_reason"]
+    assert "20%" in response.data["fields"]["lowering_reason"][0]
+    assert (ProgressReport.objects.count(), Task.objects.get(pk=task.pk).progress) == (reports, 20)
+
+
+def test_api_lowers_the_percent_with_a_reason(world, client_for):
+    task = in_progress(world)
+    body = {"percent": 10, "done": "复核", "lowering_reason": "2处返工"}
+
+    response = client_for(world.wanan_official).post(
+        f"{TASKS}{task.pk}/progress-reports/", body, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.data["problems"].startswith("【进度下调原因】2处返工")
+    assert Task.objects.get(pk=task.pk).progress == 10

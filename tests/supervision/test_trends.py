@@ -96,7 +96,11 @@ def build_campaign(w, time_machine, n_tasks=40, seed=1207):
 
     def report(task):
         return lambda: services.progress_report(
-            task=task, by=g.officials[task.lead_unit_id], percent=rng.randint(5, 95), done="推进"
+            task=task,
+            by=g.officials[task.lead_unit_id],
+            percent=rng.randint(5, 95),
+            done="推进",
+            lowering_reason="复核",  # random percents go down too
         )
 
     def request(task):

@@ -5,6 +5,7 @@ from django.contrib.admin.sites import site
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tasks import services
 from tasks.models import (
@@ -478,6 +479,41 @@ def test_renaming_a_unit_keeps_its_place_in_the_tree(office_client, world):
         world.county,
         f"{world.county.path}{world.wanan.pk}/",
     )
+
+
+def test_renaming_a_unit_moves_the_tasks_that_show_its_name(office_client, world, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    led, helped, elsewhere = (
+        world.task(),
+        world.task(lead_unit=world.yingji, cooperating_units=[world.wanan]),
+        world.task(lead_unit=world.shanmu),
+    )
+    before = dict(Task.objects.values_list("pk", "updated_at"))
+    time_machine.shift(60)
+
+    office_client.post(
+        reverse("admin:tasks_unit_change", args=[world.wanan.pk]),
+        {"name": "万安镇人民政府", "full_name": "洪洞县万安镇人民政府", "sort_order": 2},
+    )
+
+    after = dict(Task.objects.values_list("pk", "updated_at"))
+    moved = {pk for pk in after if after[pk] != before[pk]}
+    assert moved == {led.pk, helped.pk}
+    assert elsewhere.pk not in moved
+
+
+def test_a_leaders_new_position_moves_the_tasks_they_answer_for(office_client, world, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    theirs, other = world.task(responsible_leader=world.leader), world.task()
+    url = reverse("admin:tasks_person_change", args=[world.leader.pk])
+    data = admin_form_data(office_client.get(url))
+    time_machine.shift(60)
+
+    office_client.post(url, {**data, "position": "县委书记"})
+
+    world.leader.refresh_from_db()
+    assert world.leader.position == "县委书记"
+    assert Task.objects.get(pk=theirs.pk).updated_at > Task.objects.get(pk=other.pk).updated_at
 
 
 def test_nothing_can_be_deleted_in_the_admin(office_client, world):

@@ -50,7 +50,9 @@ def test_progress_report_outside_0_to_100_is_refused(world, percent):
 @pytest.mark.parametrize("percent", [0, 100])
 def test_progress_report_of_0_or_100_is_accepted(world, percent):
     task = task_in(world, TaskStatus.IN_PROGRESS)
-    services.progress_report(task=task, by=world.wanan_official, percent=percent, done="如实填报")
+    services.progress_report(
+        task=task, by=world.wanan_official, percent=percent, done="如实填报", lowering_reason="如实复核"
+    )
     task.refresh_from_db()
     assert task.progress == percent
 

@@ -154,6 +154,47 @@ def test_cooperating_units_percent_leaves_the_lead_units_progress(world):
     assert (task.status, task.progress) == (TaskStatus.IN_PROGRESS, 30)
 
 
+def test_lead_unit_cannot_lower_progress_without_a_reason(world):
+    task = task_in(world, TaskStatus.IN_PROGRESS, percent=40)
+    with refused(task, ValidationError, "进度从 40% 降到 30%,请说明下调原因。") as excinfo:
+        services.progress_report(task=task, by=world.wanan_official, percent=30, done="复核")
+    assert list(excinfo.value.error_dict) == ["lowering_reason"]
+
+
+def test_lowering_reason_lowers_the_progress_and_leads_the_reports_problems(world):
+    task = task_in(world, TaskStatus.IN_PROGRESS, percent=40)
+    report = services.progress_report(
+        task=task,
+        by=world.wanan_official,
+        percent=30,
+        done="复核",
+        problems="资金缺口",
+        lowering_reason="2处返工",
+    )
+    task.refresh_from_db()
+    assert task.progress == 30
+    assert report.problems == "【进度下调原因】2处返工\n资金缺口"
+
+
+def test_cooperating_unit_is_held_to_its_own_last_percent_not_the_tasks(world):
+    task = task_in(
+        world, TaskStatus.IN_PROGRESS, percent=80, lead_unit=world.yingji, cooperating_units=[world.wanan]
+    )
+    services.progress_report(task=task, by=world.wanan_official, percent=20, done="配合排查")
+    with refused(task, ValidationError, "进度从 20% 降到 10%,请说明下调原因。"):
+        services.progress_report(task=task, by=world.wanan_official, percent=10, done="复核")
+
+
+def test_subtask_report_moves_its_parents_updated_at(world, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    parent = world.task(title="总任务")
+    child = world.task(title="子任务", parent=parent)
+    before = Task.objects.get(pk=parent.pk).updated_at
+    time_machine.shift(datetime.timedelta(minutes=5))
+    services.progress_report(task=child, by=world.wanan_official, percent=50, done="排查过半")
+    assert Task.objects.get(pk=parent.pk).updated_at > before
+
+
 def test_lead_units_close_request_puts_the_task_awaiting_close_at_100_percent(world):
     task = task_in(world, TaskStatus.IN_PROGRESS, percent=90)
     services.task_request_close(task=task, by=world.wanan_official, note="隐患全部整改到位")

@@ -498,6 +498,24 @@ def test_lowering_progress_needs_a_reason(client, world):
     assert fresh(task).progress == 20
 
 
+def test_refused_lowering_stores_no_report_nor_file_and_asks_for_the_file_again(client, world):
+    task = in_progress(world)  # 30 %
+    client.force_login(world.wanan_official)
+    reports, files = task.progress_reports.count(), task.attachments.count()
+
+    response = client.post(
+        reverse("task-report", args=[task.pk]), {**REPORT, "percent": "20", "attachments": [pdf()]}
+    )
+
+    html = text(response)
+    assert 'data-field-error="lowering_reason"' in html and "请重新选择文件" in html
+    assert (task.progress_reports.count(), task.attachments.count(), fresh(task).progress) == (
+        reports,
+        files,
+        30,
+    )
+
+
 def test_raising_progress_needs_no_reason(client, world):
     task = in_progress(world)
     client.force_login(world.wanan_official)

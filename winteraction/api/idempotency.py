@@ -56,6 +56,12 @@ def _replay(saved, fingerprint: str) -> Response:
     return Response(saved.body, status=saved.status_code, headers={"Idempotent-Replayed": "true"})
 
 
+def has_saved_answer(request) -> bool:
+    """The request's Idempotency-Key already has a saved answer: `idempotent` will replay it."""
+    key = request.headers.get(HEADER, "").strip()
+    return bool(key) and saved_answers().objects.filter(user=request.user, key=key).exists()
+
+
 def idempotent(request, write) -> Response:
     """Run `write()` (returning a Response) at most once per (user, Idempotency-Key)."""
     key = request.headers.get(HEADER, "").strip()

@@ -5,6 +5,12 @@ until it is null, and keeps `resume`: coming back later with `?cursor=<resume>` 
 exactly the rows changed since, none missed and none repeated. Rows changed in the last
 `API_SYNC_SETTLE_SECONDS` are held back until the next pull, so a transaction that
 commits late (its `updated_at` is taken before it commits) is not skipped.
+
+A cursor also names the day (the current time zone's) its page was computed on. A resource whose
+representation changes with the day without any row changing (a task's `days_left` and flags: the
+view says `changes_daily = True`) starts over from the first row when a cursor from an earlier day
+comes back: the first pull of a day carries every row, so a client that applies it has every value
+as of today (the daily re-sync), and the pulls after it carry only the changes again.
 """
 
 import base64
@@ -76,18 +82,20 @@ def read_page_size(request, param: str, default: int, maximum: int) -> int:
     return min(int(raw), maximum)
 
 
-def encode_cursor(updated_at: datetime.datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{updated_at.isoformat()}|{pk}".encode()).decode().rstrip("=")
+def encode_cursor(updated_at: datetime.datetime, pk: int, day: datetime.date) -> str:
+    raw = f"{updated_at.isoformat()}|{pk}|{day.isoformat()}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(value: str) -> tuple[datetime.datetime, int]:
+def decode_cursor(value: str) -> tuple[datetime.datetime, int, datetime.date | None]:
+    """(updated_at, id, day); a cursor written before cursors named their day has None."""
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        stamp, pk = raw.rsplit("|", 1)
+        stamp, pk, *day = raw.split("|")
         updated_at = parse_datetime(stamp)
-        if updated_at is None or updated_at.tzinfo is None:
+        if updated_at is None or updated_at.tzinfo is None or len(day) > 1:
             raise ValueError(stamp)
-        return updated_at, int(pk)
+        return updated_at, int(pk), datetime.date.fromisoformat(day[0]) if day else None
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise exceptions.ValidationError({"cursor": [_("游标无效,请从 sync=true 重新开始同步。")]}) from None
 
@@ -106,10 +114,13 @@ class SyncCursorPagination:
         settle = datetime.timedelta(seconds=settings.API_SYNC_SETTLE_SECONDS)
         queryset = queryset.filter(updated_at__lte=timezone.now() - settle).order_by("updated_at", "id")
         self.position = None
+        self.day = timezone.localdate()  # before the rows are written out: see the module docstring
         value = request.query_params.get(self.cursor_query_param)
+        updated_at, pk, day = decode_cursor(value) if value else (None, None, None)
         if value:
-            self.position = decode_cursor(value)
-            updated_at, pk = self.position
+            self.position = (updated_at, pk)
+        # A cursor from an earlier day, on a resource that changes with the day: from the first row.
+        if value and (day == self.day or not getattr(view, "changes_daily", False)):
             # (updated_at, id) > (cursor): written with a range on updated_at alone, so that the
             # database walks the (updated_at, id) index from the cursor on. The plain OR form gives it
             # no range: it read and sorted every row after the cursor (a deep page cost 3× the first).
@@ -133,7 +144,7 @@ class SyncCursorPagination:
         return replace_query_param(url, self.cursor_query_param, cursor)
 
     def get_paginated_response(self, data):
-        resume = encode_cursor(*self.position) if self.position else None
+        resume = encode_cursor(*self.position, self.day) if self.position else None
         return Response(
             {
                 "next": self._url(resume) if self.has_next else None,
@@ -151,7 +162,9 @@ class SyncCursorPagination:
                 "resume": {
                     "type": "string",
                     "nullable": True,
-                    "description": "Cursor of the last row: pass it as `cursor` later to get what changed since.",
+                    "description": "Cursor of the last row: pass it as `cursor` later to get what changed "
+                    "since. On the first pull of a new day (Asia/Shanghai) it carries every row again, since "
+                    "`days_left` and the flags change at midnight (the daily re-sync).",
                 },
                 "results": schema,
             },
@@ -193,7 +206,8 @@ class PageOrSyncPagination(PageNumberPagination):
                 "name": "cursor",
                 "in": "query",
                 "required": False,
-                "description": "A `next` or `resume` cursor from an earlier sync response.",
+                "description": "A `next` or `resume` cursor from an earlier sync response. A cursor "
+                "from an earlier day starts over from the first row (the daily re-sync).",
                 "schema": {"type": "string"},
             },
         ]
