@@ -239,7 +239,7 @@ def person_update(*, person: Person, by: Person | None, changed: Iterable[str]) 
     if by is not None and person.unit_id is not None:
         require_office_for(by, person.unit, _("修改人员"))
     if by is not None and not permissions.may_manage_person(by, person):
-        # As stored, not as the form set it: an office may not raise anyone above itself either.
+        # As the form set it: an office may neither change someone above it nor raise anyone above itself.
         raise PermissionDenied(_("不能修改权限高于自己的人员。"))
     person.save()
     if LEADER_SHOWN & set(changed):
