@@ -1,15 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 import supervision.api.urls
 import tasks.api.urls
+from winteraction.api.routers import ApiRouter
+from winteraction.api.schema_view import SchemaView
 
 # The API: every app's routes (its api/urls.py) under /api/v1/ in one `api` namespace, with one
 # router whose root lists them all; explicit paths first, so they win over the routers' patterns.
 API_APPS = (tasks.api.urls, supervision.api.urls)
-api_router = DefaultRouter()
+api_router = ApiRouter()
 for app_urls in API_APPS:
     api_router.registry.extend(app_urls.router.registry)
 api_patterns = [pattern for app_urls in API_APPS for pattern in app_urls.urlpatterns]
@@ -18,7 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(([*api_patterns, path("", include(api_router.urls))], "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("supervision.urls")),

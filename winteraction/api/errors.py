@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from rest_framework import exceptions, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -89,11 +89,22 @@ def exception_handler(exc, context):
             getattr(request, "path", "?"),
             getattr(getattr(request, "user", None), "username", None) or "anonymous",
         )
+    _in_json(context.get("request"))
     return Response(
         {"code": code, "detail": message, "fields": fields},
         status=response.status_code,
         headers=_headers(response),
     )
+
+
+def _in_json(request) -> None:
+    """An error is JSON whatever was asked for (`?format=csv`, `Accept: application/pdf`): a spreadsheet
+    or a PDF saying "bad filter" helps nobody. The browsable API stays HTML for people."""
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is None or isinstance(renderer, (renderers.JSONRenderer, renderers.BrowsableAPIRenderer)):
+        return
+    request.accepted_renderer = renderers.JSONRenderer()
+    request.accepted_media_type = request.accepted_renderer.media_type
 
 
 def _headers(response) -> dict:
