@@ -271,6 +271,38 @@ def _document_responses(result) -> None:
     }
 
 
+def _link_created_resources(result) -> None:
+    """OpenAPI links from a creation to what can be done with what it created: `POST /tasks/` (201) →
+    every operation on `/tasks/{id}/…`; `POST /tasks/{id}/progress-reports/` (201) → every operation
+    on `/progress-reports/{id}/…`. Generators show them; Schemathesis follows them (stateful tests)."""
+    paths = result.get("paths", {})
+    prefix = "/api/v1/"
+    for path, methods in paths.items():
+        created = methods.get("post", {}).get("responses", {}).get("201")
+        if created is None or "id" not in _response_properties(result, created):
+            continue
+        resource = path.removeprefix(prefix).rstrip("/").rsplit("/", 1)[-1]
+        detail = f"{prefix}{resource}/{{id}}/"
+        links = {
+            operation["operationId"]: {
+                "operationId": operation["operationId"],
+                "parameters": {"id": "$response.body#/id"},
+            }
+            for target, target_methods in paths.items()
+            if target.startswith(detail)
+            for _method, operation in target_methods.items()
+            if isinstance(operation, dict) and "operationId" in operation
+        }
+        if links:
+            created["links"] = links
+
+
+def _response_properties(result, response) -> dict:
+    schema = response.get("content", {}).get(JSON, {}).get("schema", {})
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    return result["components"]["schemas"].get(name, schema).get("properties", {})
+
+
 def for_generators(result, generator, request, public):
     """The postprocessing that makes the document the same for every caller and usable by code
     generators (openapi-python-client, openapi-typescript): see the module's docstring."""
@@ -281,4 +313,5 @@ def for_generators(result, generator, request, public):
             parameter["schema"] = _plain(parameter.get("schema", {}))
     _split_multipart(result)
     _document_responses(result)
+    _link_created_resources(result)
     return result
