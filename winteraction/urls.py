@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 import supervision.api.urls
 import tasks.api.urls
+from winteraction.api.errors import api_not_found
 from winteraction.api.routers import ApiRouter
 from winteraction.api.schema_view import SchemaView
 
@@ -22,6 +23,8 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Any other /api/…/ path (an `{id}` that is no number): 404 in the error shape, with DEBUG on too.
+    re_path(r"^api/.*/$", api_not_found),
     path("", include("supervision.urls")),
     path("", include("tasks.urls")),
 ]

@@ -540,6 +540,19 @@ def test_odd_ids_on_every_detail_route_are_404_in_the_error_shape(world, client_
 
 
 @pytest.mark.parametrize(
+    "path", ["campaigns/0.83/", "cards/abc/", "no-such-thing/", "tasks/1/no-such-action/"]
+)
+def test_odd_paths_are_404_in_the_error_shape_with_debug_on_too(world, client_for, settings, path):
+    settings.DEBUG = True  # `make run`: Django's HTML debug page instead of handler404 for an unknown URL
+
+    response = client_for(world.office).get(f"/api/v1/{path}")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert_error_shape(response)
+
+
+@pytest.mark.parametrize(
     "path",
     ["tasks/{}/close/", "tasks/{}/progress-reports/", "notifications/{}/read/", "cards/{}/lift/"],
 )

@@ -122,6 +122,12 @@ def not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+def api_not_found(request):
+    """The last /api/ route. With DEBUG on (`make run`) Django answers an unresolved path with its
+    HTML debug page rather than handler404; an API client gets the error shape either way."""
+    return not_found(request, None)
+
+
 def server_error(request):
     """handler500: under /api/ the one error shape (the error itself is logged by Django)."""
     if request.path.startswith("/api/"):
