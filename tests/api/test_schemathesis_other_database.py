@@ -56,7 +56,7 @@ def test_schemathesis_finds_nothing_on_the_other_database():
     vendor, env = other_database_environment()
 
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n0", "-p", "no:cacheprovider", "-q", "-rf", MODULE],
+        [sys.executable, "-m", "pytest", "-n0", "-p", "no:cacheprovider", "-rf", MODULE],
         cwd=settings.BASE_DIR,
         env=env,
         capture_output=True,
