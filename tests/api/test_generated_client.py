@@ -83,8 +83,8 @@ def test_generated_client_syncs_every_task_and_posts_a_json_progress_report(
         tasks_progress_reports_create,
         tasks_progress_reports_list,
     )
+    from winteraction_client.models import PaginatedTaskListSync, ProgressReportCreateRequest
     from winteraction_client.models import ProgressReport as ProgressReportModel
-    from winteraction_client.models import ProgressReportCreateRequest
 
     client = AuthenticatedClient(
         base_url=live_server.url,
@@ -99,7 +99,7 @@ def test_generated_client_syncs_every_task_and_posts_a_json_progress_report(
             client=client, sync=True, page_size=2, **({"cursor": cursor} if cursor else {})
         )
         pages += 1
-        assert hasattr(page, "resume"), page  # the sync page, not the numbered one, nor an error
+        assert isinstance(page, PaginatedTaskListSync), page  # not the numbered page, nor an error
         synced += [task.id for task in page.results]
         cursor = page.resume
         if page.next_ is None:

@@ -297,6 +297,23 @@ def _link_created_resources(result) -> None:
             created["links"] = links
 
 
+def _name_page_shapes(result) -> None:
+    """A list paged by number or by the sync cursor (pagination.PageOrSyncPagination) answers one of
+    two shapes: as named components a generated client gets `PaginatedTaskListNumbered` and
+    `PaginatedTaskListSync`, not `PaginatedTaskListType0` and `…Type1`."""
+    schemas = result["components"]["schemas"]
+    for name, schema in list(schemas.items()):
+        variants = schema.get("oneOf", [])
+        if not variants or not all("properties" in variant for variant in variants):
+            continue
+        refs = []
+        for variant in variants:
+            shape = name + ("Sync" if "resume" in variant["properties"] else "Numbered")
+            schemas[shape] = variant
+            refs.append({"$ref": f"#/components/schemas/{shape}"})
+        schema["oneOf"] = refs
+
+
 def _response_properties(result, response) -> dict:
     schema = response.get("content", {}).get(JSON, {}).get("schema", {})
     name = schema.get("$ref", "").rsplit("/", 1)[-1]
@@ -314,4 +331,5 @@ def for_generators(result, generator, request, public):
     _split_multipart(result)
     _document_responses(result)
     _link_created_resources(result)
+    _name_page_shapes(result)
     return result
