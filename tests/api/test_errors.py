@@ -552,6 +552,17 @@ def test_odd_paths_are_404_in_the_error_shape_with_debug_on_too(world, client_fo
     assert_error_shape(response)
 
 
+def test_a_write_to_an_unknown_path_is_a_404_not_a_csrf_failure(world):
+    # A browser session posting without a CSRF token: the path does not exist, so that is the answer.
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.office)
+
+    response = client.post("/api/v1/cards/abc/lift/", {}, format="json")
+
+    assert response.status_code == 404
+    assert_error_shape(response)
+
+
 @pytest.mark.parametrize(
     "path",
     ["tasks/{}/close/", "tasks/{}/progress-reports/", "notifications/{}/read/", "cards/{}/lift/"],

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -122,6 +123,7 @@ def not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+@csrf_exempt  # like every API view: a POST to an unknown path is a 404, not an HTML CSRF 403
 def api_not_found(request):
     """The last /api/ route. With DEBUG on (`make run`) Django answers an unresolved path with its
     HTML debug page rather than handler404; an API client gets the error shape either way."""
