@@ -265,9 +265,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": True},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operationIds from the path after /api/v1/: `tasks`, `tasks_close` (winteraction/api/schema.py).
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Docstrings are about our code ("For viewsets whose …"); descriptions come from extend_schema.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "winteraction.api.schema.describe_format_parameter",
+        "winteraction.api.schema.for_generators",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "tasks.models.TaskStatus",

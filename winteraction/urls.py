@@ -1,16 +1,18 @@
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
 import supervision.api.urls
 import tasks.api.urls
+from winteraction.api.errors import api_not_found
+from winteraction.api.routers import ApiRouter
+from winteraction.api.schema_view import SchemaView
 
 # The API: every app's routes (its api/urls.py) under /api/v1/ in one `api` namespace, with one
 # router whose root lists them all; explicit paths first, so they win over the routers' patterns.
 API_APPS = (tasks.api.urls, supervision.api.urls)
-api_router = DefaultRouter()
+api_router = ApiRouter()
 for app_urls in API_APPS:
     api_router.registry.extend(app_urls.router.registry)
 api_patterns = [pattern for app_urls in API_APPS for pattern in app_urls.urlpatterns]
@@ -23,9 +25,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(([*api_patterns, path("", include(api_router.urls))], "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", docs_policy(SpectacularSwaggerSplitView.as_view(url_name="schema")), name="swagger-ui"),
     path("api/redoc/", docs_policy(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
+    # Any other /api/…/ path (an `{id}` that is no number): 404 in the error shape, with DEBUG on too.
+    re_path(r"^api/.*/$", api_not_found),
     path("", include("supervision.urls")),
     path("", include("tasks.urls")),
 ]

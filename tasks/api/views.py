@@ -851,6 +851,7 @@ class PasswordTokenView(APIView):
 
     @extend_schema(
         summary=_("用用户名和密码换取新令牌"),
+        description=_("供脚本使用:用户名和密码正确时返回一个新令牌(只显示这一次);按来源地址限制频率。"),
         request=s.PasswordTokenRequestSerializer,
         responses={201: s.NewApiTokenSerializer},
         auth=[],

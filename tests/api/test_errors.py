@@ -461,6 +461,12 @@ LIST_PARAMS = {
     "page as letters": ({"page": "abc"}, 404),
     "huge page": ({"page": HUGE}, 404),
     "unknown format": ({"format": "pdf"}, 404),
+    "unknown format and a bad filter": ({"format": "docx", "status": "nope"}, 404),
+    "format that is no word": ({"format": "json;q=1", "overdue": "maybe"}, 404),
+    "empty format": ({"format": "", "status": "nope"}, 400),
+    "format in capitals": ({"format": "CSV", "county": "abc"}, 404),
+    "spreadsheet with a bad filter": ({"format": "xlsx", "status": "nope"}, 400),
+    "csv with a bad page size": ({"format": "csv", "page_size": "abc", "overdue": "maybe"}, 400),
 }
 
 
@@ -478,6 +484,30 @@ def test_odd_list_parameters_are_never_a_server_error(world, client_for, params,
         assert_error_shape(response)
 
 
+@pytest.mark.parametrize("export", ["csv", "xlsx"])
+def test_a_bad_filter_on_an_export_is_answered_in_json(world, client_for, export):
+    world.task()
+
+    response = client_for(world.office).get(TASKS, {"format": export, "status": "nope"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()["fields"]) == ["status"]
+
+
+@pytest.mark.parametrize("document", ["pdf", "docx"])
+def test_a_document_download_refused_is_answered_in_json(world, client_for, document):
+    from tests.factories import draft_bulletin
+
+    bulletin = draft_bulletin(world)
+
+    response = client_for().get(f"/api/v1/bulletins/{bulletin.pk}/{document}/", {"format": document})
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert_error_shape(response)
+
+
 def test_query_string_that_is_not_utf8_is_not_a_server_error(world, client_for):
     world.task()
 
@@ -485,6 +515,66 @@ def test_query_string_that_is_not_utf8_is_not_a_server_error(world, client_for):
 
     assert response.status_code == 400
     assert_error_shape(response)
+
+
+ODD_IDS = ["0.83", "abc", "-1", "1e3", "1.", "%E5%86%AC", "\u0661\u0662", str(10**18), str(HUGE)]
+
+
+def detail_routes() -> list[str]:
+    """Every resource of the API's router: a new one is covered without editing this test."""
+    from winteraction.urls import api_router
+
+    return [prefix for prefix, _viewset, _basename in api_router.registry]
+
+
+@pytest.mark.parametrize("route", detail_routes())
+def test_odd_ids_on_every_detail_route_are_404_in_the_error_shape(world, client_for, route):
+    client = client_for(world.office)
+
+    for odd in ODD_IDS:
+        response = client.get(f"/api/v1/{route}/{odd}/")
+
+        assert response.status_code == 404, (route, odd)
+        assert response["Content-Type"] == "application/json", (route, odd)
+        assert_error_shape(response)
+
+
+@pytest.mark.parametrize(
+    "path", ["campaigns/0.83/", "cards/abc/", "no-such-thing/", "tasks/1/no-such-action/"]
+)
+def test_odd_paths_are_404_in_the_error_shape_with_debug_on_too(world, client_for, settings, path):
+    settings.DEBUG = True  # `make run`: Django's HTML debug page instead of handler404 for an unknown URL
+
+    response = client_for(world.office).get(f"/api/v1/{path}")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert_error_shape(response)
+
+
+def test_a_write_to_an_unknown_path_is_a_404_not_a_csrf_failure(world):
+    # A browser session posting without a CSRF token: the path does not exist, so that is the answer.
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(world.office)
+
+    response = client.post("/api/v1/cards/abc/lift/", {}, format="json")
+
+    assert response.status_code == 404
+    assert_error_shape(response)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["tasks/{}/close/", "tasks/{}/progress-reports/", "notifications/{}/read/", "cards/{}/lift/"],
+)
+def test_odd_ids_on_actions_are_404_in_the_error_shape(world, client_for, path):
+    client = client_for(world.office)
+
+    for odd in ODD_IDS:
+        response = client.post(f"/api/v1/{path.format(odd)}", {}, format="json")
+
+        assert response.status_code == 404, (path, odd)
+        assert_error_shape(response)
 
 
 @pytest.mark.parametrize("path", ["abc", str(HUGE), "-1", "1.5", "%E5%86%AC"])

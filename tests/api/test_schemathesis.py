@@ -22,6 +22,10 @@ change the rows between examples (a milestone gets completed, a token revoked �
 as long as the schema documents it. Each operation starts again from the rows as built: what the
 previous operation's requests wrote is rolled back to a savepoint first.
 
+A third test is stateful: the office (which may create) follows the schema's links from what it
+creates to the operations on it (`POST /tasks/` → the task, its progress reports …; links are in the
+schema, winteraction/api/schema.py) and those Schemathesis infers, in sequences of a few steps.
+
 Invalid path parameters (negative testing) are sent as generated: they must be answered 404 in the
 error shape too.
 
@@ -45,6 +49,7 @@ from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 from PIL import Image
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.stateful import run_state_machine_as_test
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from tests.factories import days
@@ -150,6 +155,7 @@ def api_world(world, settings, media, in_process_app):
         attachments=[SimpleUploadedFile("现场照片.jpg", _tiny_jpeg(), content_type="image/jpeg")],
     )
     token, plain = services.token_create(user=official, by=official, name="schemathesis")
+    _office_token, office_plain = services.token_create(user=w.office, by=w.office, name="schemathesis")
     spare, _plain = services.token_create(user=official, by=official, name="吊销用")
     inspection = inspection_record(
         group=w.group,
@@ -185,6 +191,7 @@ def api_world(world, settings, media, in_process_app):
     )
     return SimpleNamespace(
         token=plain,
+        office_token=office_plain,
         # The rows as built: each operation starts again from here (see `from_the_rows_as_built`).
         savepoint=transaction.savepoint(),
         operation=None,
@@ -300,3 +307,27 @@ def test_api_anonymously(case, api_world):
     from_the_rows_as_built(case, api_world)
     pin_path(case, api_world)
     case.call_and_validate(excluded_checks=excluded(case))
+
+
+def test_api_statefully_as_the_office(live_schema, api_world):
+    token = api_world.office_token
+
+    class Office(live_schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Token {token}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # `headers`: the credentials are ours, so `ignored_auth` retries the call without them.
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                excluded_checks=excluded(case),
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs or None,
+                recorder=getattr(self, "recorder", None),
+            )
+
+    run_state_machine_as_test(
+        Office,
+        settings=settings(BOUNDED, max_examples=max(MAX_EXAMPLES // 5, 2), stateful_step_count=4),
+    )

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from rest_framework import exceptions, status
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, renderers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -89,11 +90,22 @@ def exception_handler(exc, context):
             getattr(request, "path", "?"),
             getattr(getattr(request, "user", None), "username", None) or "anonymous",
         )
+    _in_json(context.get("request"))
     return Response(
         {"code": code, "detail": message, "fields": fields},
         status=response.status_code,
         headers=_headers(response),
     )
+
+
+def _in_json(request) -> None:
+    """An error is JSON whatever was asked for (`?format=csv`, `Accept: application/pdf`): a spreadsheet
+    or a PDF saying "bad filter" helps nobody. The browsable API stays HTML for people."""
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is None or isinstance(renderer, (renderers.JSONRenderer, renderers.BrowsableAPIRenderer)):
+        return
+    request.accepted_renderer = renderers.JSONRenderer()
+    request.accepted_media_type = request.accepted_renderer.media_type
 
 
 def _headers(response) -> dict:
@@ -109,6 +121,13 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "not_found", "detail": _("未找到。"), "fields": {}}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+@csrf_exempt  # like every API view: a POST to an unknown path is a 404, not an HTML CSRF 403
+def api_not_found(request):
+    """The last /api/ route. With DEBUG on (`make run`) Django answers an unresolved path with its
+    HTML debug page rather than handler404; an API client gets the error shape either way."""
+    return not_found(request, None)
 
 
 def server_error(request):
