@@ -106,11 +106,10 @@ def test_a_hanging_redis_costs_one_timeout_then_none_while_the_breaker_is_open(
     client = api(world.office)
     client.get(ME)  # pays the one timeout and opens the breaker
 
-    responses = [timed(lambda: client.get(ME)) for _ in range(5)]
+    statuses = [client.get(ME).status_code for _ in range(5)]
 
-    assert [response.status_code for response, _ in responses] == [200] * 5
-    assert max(seconds for _, seconds in responses) < settings.CACHE_TIMEOUT_MS / 1000
-    assert len(silent_redis.accepted) == 1
+    assert statuses == [200] * 5
+    assert len(silent_redis.accepted) == 1  # each request that asked Redis would have connected anew
 
 
 def test_the_outage_is_logged_once_as_a_warning(world, api, settings, caplog):
