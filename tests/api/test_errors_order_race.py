@@ -79,3 +79,27 @@ def test_the_second_of_two_simultaneous_issues_of_a_finding_gets_a_409(world, fi
     loser = next(r for r in responses if r.status_code == 409).json()
     assert (loser["code"], set(loser)) == ("invalid_transition", {"code", "detail", "fields"})
     assert SupervisionOrder.objects.filter(finding=finding).count() == 1
+
+
+def test_the_second_of_two_simultaneous_issues_from_the_page_sees_a_message(world, finding):
+    from django.test import Client
+
+    prefix = f"finding-{finding.pk}-"
+    form = {
+        prefix + "problem": finding.text,
+        prefix + "requirement": "三日内补齐通风记录",
+        prefix + "deadline": days(5).isoformat(),
+        prefix + "urgency": "yellow",
+    }
+    clients = [Client(raise_request_exception=False), Client(raise_request_exception=False)]
+    for client in clients:
+        client.force_login(world.inspector)
+    url = f"/supervision/findings/{finding.pk}/issue-order/"
+
+    responses = in_parallel(world.group, [lambda c=c: c.post(url, form) for c in clients])
+
+    assert [r.status_code for r in responses] == [302, 302]
+    inspection_page = f"/supervision/inspections/{finding.inspection_id}/"
+    loser = next(i for i, r in enumerate(responses) if r.url == inspection_page)
+    assert "这个问题已经下发过督办单" in clients[loser].get(inspection_page).content.decode()
+    assert SupervisionOrder.objects.filter(finding=finding).count() == 1
