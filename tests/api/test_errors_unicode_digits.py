@@ -59,3 +59,10 @@ def test_a_whole_number_is_ascii_digits_only():
         None,
         None,
     ]
+
+
+def test_api_number_filter_in_odd_digits_is_a_400_naming_it(world, api):
+    response = api(world.office).get("/api/v1/bulletins/", {"year": "٢٠٢٦"})
+
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"year"}

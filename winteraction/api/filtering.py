@@ -1,3 +1,4 @@
+from django import forms
 from django.utils.translation import gettext as _
 from django_filters import BooleanFilter, ModelChoiceFilter, ModelMultipleChoiceFilter, utils
 from django_filters.rest_framework import DjangoFilterBackend
@@ -51,6 +52,10 @@ class StrictFilterBackend(DjangoFilterBackend):
                 errors[name] = [_("只能是 true 或 false。")]
             elif isinstance(filters[name], ID_FILTERS) and any(whole_number(v) is None for v in values):
                 errors[name] = [_("必须是编号(正整数)。")]
+            elif issubclass(filters[name].field_class, forms.IntegerField) and any(
+                whole_number(v) is None for v in values
+            ):
+                errors[name] = [_("必须是整数(只用数字 0–9)。")]
         if errors:
             raise exceptions.ValidationError(errors)
         return kwargs
