@@ -18,10 +18,6 @@ _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _request_id = contextvars.ContextVar("request_id", default="-")
 
 
-def current_request_id() -> str:
-    return _request_id.get()
-
-
 class RequestIdMiddleware:
     """Each request gets an id: the proxy's X-Request-ID if it looks like one, else a new one. It goes
     back in the response's X-Request-ID, on every log line of the request (RequestIdFilter), and on the
