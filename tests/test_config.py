@@ -1,11 +1,15 @@
 """Start-up configuration: a wrong value stops start-up with one line naming the variable."""
 
+import datetime
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +43,9 @@ def start(*args, **env) -> subprocess.CompletedProcess:
         ({"DEBUG": "1", "REDIS_URL": "http://cache:6379"}, "REDIS_URL"),
         ({"DEBUG": "1", "EMAIL_PORT": "smtp"}, "EMAIL_PORT"),
         ({"DEBUG": "1", "DUE_SOON_DAYS": "-3"}, "DUE_SOON_DAYS"),
+        ({"DEBUG": "1", "API_RATE_TOKEN": "①/hour"}, "API_RATE_TOKEN"),
+        ({"DEBUG": "1", "CORS_ALLOWED_ORIGINS": "screen.example.gov.cn"}, "CORS_ALLOWED_ORIGINS"),
+        ({"DEBUG": "1", "CORS_ALLOWED_ORIGINS": "https://screen.example.gov.cn/api"}, "CORS_ALLOWED_ORIGINS"),
     ],
 )
 def test_a_wrong_setting_stops_start_up_with_one_line_naming_it(env, variable):
@@ -98,3 +105,17 @@ def test_language_and_time_zone_are_chinese_by_default(settings):
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
     assert "en" in dict(settings.LANGUAGES)
+
+
+def test_an_idle_limit_of_one_minute_keeps_someone_clicking_every_forty_seconds_signed_in(
+    client, world, settings
+):
+    settings.SESSION_COOKIE_AGE = 60  # SESSION_IDLE_MINUTES=1
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.post(reverse("login"), {"username": "wanan", "password": "winteraction"})
+    for seconds in (40, 80, 120):
+        with time_machine.travel(start + datetime.timedelta(seconds=seconds), tick=False):
+            assert client.get(reverse("home")).status_code == 200, f"signed out after {seconds} s"
+    with time_machine.travel(start + datetime.timedelta(seconds=120 + 61), tick=False):
+        assert client.get(reverse("home")).status_code == 302  # idle for more than a minute

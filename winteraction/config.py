@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
+from .parsing import whole_number
+
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
@@ -135,5 +137,39 @@ RATE_PERIODS = ("s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "d
 def check_rate(name: str, value: str) -> None:
     """A DRF throttle rate such as 600/hour."""
     count, _, period = value.partition("/")
-    if not count.isdigit() or period not in RATE_PERIODS:
+    if whole_number(count) is None or period not in RATE_PERIODS:
         raise ConfigError(f"{name}={value!r} is not a rate like 600/hour (second, minute, hour or day)")
+
+
+def caches(redis: str, *, timeout_ms: int) -> dict:
+    """The default cache (throttle counters): Redis when there is one, else each process's memory.
+
+    Short socket timeouts: the throttles fail open on a cache error (winteraction/api/throttling.py),
+    so a Redis that hangs must cost milliseconds, not redis-py's default of waiting forever."""
+    if not redis:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    seconds = timeout_ms / 1000
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis,
+            "OPTIONS": {"socket_connect_timeout": seconds, "socket_timeout": seconds},
+        }
+    }
+
+
+def cors_origins(name: str) -> list[str]:
+    """Origins (scheme://host[:port], no path) allowed to call the API from a browser."""
+    origins = env_list(name, "")
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise ConfigError(f"{name}: {origin!r} is not an origin like https://dashboard.example.gov.cn")
+    return origins
+
+
+def session_renewal_seconds(idle_seconds: int) -> int:
+    """How often an active session's expiry is pushed back: once a minute, but never less often than
+    four times within the idle limit (renewing only once a minute with a one-minute limit would sign
+    out someone who clicks every 40 seconds)."""
+    return max(1, min(60, idle_seconds // 4))

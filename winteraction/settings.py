@@ -19,6 +19,12 @@ try:
     CSRF_TRUSTED_ORIGINS = config.env_list("CSRF_TRUSTED_ORIGINS", "")
     DATABASES = {"default": config.database(VAR_DIR)}
     REDIS_URL = config.redis_url()
+    # The throttles' cache: a Redis that is down or hangs costs at most CACHE_TIMEOUT_MS, once per
+    # THROTTLE_BREAKER_SECONDS per process; meanwhile the API is not throttled (winteraction/api/throttling.py).
+    CACHE_TIMEOUT_MS = config.env_int("CACHE_TIMEOUT_MS", 250, minimum=10, maximum=10000)
+    THROTTLE_BREAKER_SECONDS = config.env_int("THROTTLE_BREAKER_SECONDS", 30, minimum=1, maximum=3600)
+    # Web pages on other origins allowed to call the API (/api/ only) from a browser; none by default.
+    CORS_ALLOWED_ORIGINS = config.cors_origins("CORS_ALLOWED_ORIGINS")
     EMAIL_HOST = config.env_str("EMAIL_HOST")
     EMAIL_PORT = config.env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
     EMAIL_HOST_USER = config.env_str("EMAIL_HOST_USER")
@@ -104,12 +110,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    "corsheaders",
     "tasks",
     "supervision",
 ]
 
 MIDDLEWARE = [
+    "winteraction.middleware.RequestIdMiddleware",  # first: every log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before CommonMiddleware, as django-cors-headers asks
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -121,6 +130,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "winteraction.api.throttling.RateLimitHeadersMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
@@ -313,14 +323,31 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Throttle counters: shared through Redis when there is one.
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# Throttle counters: shared through Redis when there is one. Without Redis each process counts for
+# itself (README: Configuration); nothing else on the request path reads the cache (sessions and
+# django-axes use the database, compiled statements are per process).
+CACHES = config.caches(REDIS_URL, timeout_ms=CACHE_TIMEOUT_MS)
+
+# ---- CORS (django-cors-headers): the API only, for CORS_ALLOWED_ORIGINS -----------------------------
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "accept-language",
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-Request-ID",
+]
 
 # ---- Celery (winteraction/celery.py reads the CELERY_* names) -----------------------
 # Publishing is best effort with short timeouts (supervision/outbox.py): a broker that is down
@@ -383,7 +410,14 @@ CELERY_BEAT_SCHEDULE = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line carries the id of the request it belongs to ("-" outside one): the id a 500 page shows.
+    "filters": {"request_id": {"()": "winteraction.middleware.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -101,8 +101,12 @@ def order_issue(
     tasks = list(dict.fromkeys(tasks))
     for task in tasks:
         require_task_in_scope(group, task, "tasks")
-    if finding is not None and SupervisionOrder.objects.filter(finding=finding).exists():
-        raise InvalidTransition(_("这个问题已经下发过督办单。"))
+    if finding is not None:
+        # Locked first: of two issuers of the same finding the second waits here, then sees the
+        # first's order (a 409, not the IntegrityError of the finding's one-to-one).
+        Finding.objects.select_for_update().only("pk").get(pk=finding.pk)
+        if SupervisionOrder.objects.filter(finding=finding).exists():
+            raise InvalidTransition(_("这个问题已经下发过督办单。"))
     year = timezone.localdate().year
     order = SupervisionOrder(
         group=group,

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from tasks.models import TaskStatus, UnitKind
 from tasks.selectors import campaigns_visible_to, special_actions_visible_to, units_visible_to
 from tasks.views.common import current_campaign
+from winteraction.parsing import whole_number
 
 from .. import dashboard, trends
 
@@ -74,9 +75,8 @@ def _ranking_pages(ranking: dict, lines: int = SCREEN_RANKING_LINES) -> list[lis
 
 def _chosen(rows, value):
     """The row among `rows` whose id is `value` (a GET parameter), else None."""
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
+    pk = whole_number(value)
+    if pk is None:
         return None
     return next((row for row in rows if row.pk == pk), None)
 

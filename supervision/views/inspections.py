@@ -24,6 +24,7 @@ from tasks import evidence
 from tasks.models import Role, Task, Unit, UnitKind
 from tasks.page_forms import reselect_hint
 from tasks.services import InvalidTransition
+from winteraction.parsing import whole_number
 
 from .. import permissions, services
 from ..filters import InspectionFilter
@@ -54,9 +55,8 @@ INSPECTIONS_PER_PAGE = 50
 
 
 def _pick(groups: list[SupervisionGroup], value) -> SupervisionGroup | None:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
+    pk = whole_number(value)
+    if pk is None:
         return None
     return next((group for group in groups if group.pk == pk), None)
 
@@ -207,10 +207,10 @@ def inspection_finding_row(request):
     """One more empty findings row (htmx "add a row"), numbered `index`, in the chosen group's scope."""
     groups = _groups_or_403(request.user)
     group = _pick(groups, request.GET.get("group")) or groups[0]
-    try:
-        index = max(0, min(int(request.GET.get("index", "")), MAX_FINDINGS - 1))
-    except ValueError:
-        raise Http404 from None
+    index = whole_number(request.GET.get("index"))
+    if index is None:
+        raise Http404
+    index = min(index, MAX_FINDINGS - 1)
     # As the formset builds an extra row: its prefix, blank allowed, no `required` in the HTML.
     form = FindingForm(
         prefix=f"findings-{index}", scope=scope_of(group), empty_permitted=True, use_required_attribute=False
@@ -317,10 +317,7 @@ def _group_for_unit(groups: list[SupervisionGroup], unit_id) -> SupervisionGroup
 
 
 def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return whole_number(value)
 
 
 @require_http_methods(["GET", "POST"])

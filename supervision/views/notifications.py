@@ -26,6 +26,7 @@ from tasks.models import Campaign
 from tasks.services import require_office_for
 from tasks.views.common import current_campaign
 from tasks.views.office import office_required
+from winteraction.parsing import whole_number
 
 from .. import channels, messages, permissions, selectors, services
 from ..forms import CalendarDayForm, EndpointForm, ReminderPolicyForm
@@ -123,8 +124,9 @@ def office_reminders(request):
 
 def _year(request) -> int:
     raw = request.GET.get("year") or request.POST.get("year") or ""
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
+    year = whole_number(raw)
+    if year is not None and 2000 <= year <= 2100:
+        return year
     return timezone.localdate().year
 
 

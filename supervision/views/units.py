@@ -31,6 +31,7 @@ from tasks.flags import overdue_q
 from tasks.models import Unit
 from tasks.selectors import campaigns_visible_to, units_visible_to
 from tasks.views.common import current_campaign
+from winteraction.parsing import whole_number
 
 from .. import dashboard, services
 from ..models import CardStatus
@@ -45,10 +46,7 @@ CARDS_PER_PAGE = 50
 def _campaign(request):
     """The campaign in ?campaign= (one the viewer may see: the ranking links here with it), else the one
     chosen in the switcher."""
-    try:
-        chosen = int(request.GET.get("campaign", ""))
-    except ValueError:
-        chosen = None
+    chosen = whole_number(request.GET.get("campaign"))
     if chosen is not None:
         campaign = campaigns_visible_to(request.user).filter(pk=chosen).first()
         if campaign is not None:

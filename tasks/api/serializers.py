@@ -64,10 +64,17 @@ def _people(user):
 
 class StrictInputMixin:
     """Text fields take only text: DRF would turn a JSON number or boolean into a string, which
-    hides a client's mistake (and breaks the schema's promise of "type: string")."""
+    hides a client's mistake (and breaks the schema's promise of "type: string"). A PATCH that names
+    only fields it cannot change (`status`, `id`: read-only or unknown) is a 400 naming them, not a 200
+    that changed nothing."""
 
     def to_internal_value(self, data):
         if hasattr(data, "items"):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            if self.partial and data and not writable.intersection(data.keys()):
+                raise serializers.ValidationError(
+                    {name: [_("这个字段不能修改。")] for name in sorted(data.keys())}
+                )
             errors = {}
             for name, field in self.fields.items():
                 value = data.get(name)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from winteraction import xlsx
+from winteraction.parsing import whole_number
 
 from ..imports import ImportRefused, import_commit, import_preview, template_filename, template_workbook
 from ..models import ImportStatus
@@ -85,10 +86,7 @@ class ImportUploadForm(forms.Form):
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return whole_number(value)
 
 
 def _text(value) -> str:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from winteraction import xlsx
+from winteraction.parsing import whole_number
 
 from ..imports import ImportRefused
 from ..indicator_import import (
@@ -97,7 +98,7 @@ def indicator_list(request):
         {(row["responsible_unit"]["id"], row["responsible_unit"]["name"]) for row in rows}, key=lambda u: u[1]
     )
     chosen_unit = request.GET.get("unit") or ""
-    if chosen_unit.isdigit():
+    if whole_number(chosen_unit) is not None:
         rows = [row for row in rows if str(row["responsible_unit"]["id"]) == chosen_unit]
     else:
         chosen_unit = ""

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.vary import vary_on_headers
 
+from winteraction.parsing import whole_number
+
 from ..filters import TaskFilter
 from ..models import Person, Role, SpecialAction, TaskStatus, Unit
 from ..selectors import access_for, campaigns_visible_to, tasks_visible_to
@@ -105,9 +107,9 @@ def export_query(data: QueryDict, campaign) -> str:
 
 def _chosen_campaign(request, data: QueryDict):
     """The campaign named in the URL if I may see it, else the current one."""
-    raw = data.pop("campaign", [None])[-1]
-    if raw and raw.isdigit():
-        named = campaigns_visible_to(request.user).filter(pk=raw).first()
+    pk = whole_number(data.pop("campaign", [None])[-1])
+    if pk is not None:
+        named = campaigns_visible_to(request.user).filter(pk=pk).first()
         if named is not None:
             return named, True
     return current_campaign(request), False

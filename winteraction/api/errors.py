@@ -9,7 +9,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseServerError, JsonResponse
+from django.template import TemplateDoesNotExist, loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -131,9 +132,22 @@ def api_not_found(request):
 
 
 def server_error(request):
-    """handler500: under /api/ the one error shape (the error itself is logged by Django)."""
+    """handler500: under /api/ the one error shape, elsewhere templates/500.html; both with the request
+    id that Django's log line of the error carries (winteraction.middleware.RequestIdMiddleware)."""
+    request_id = getattr(request, "request_id", "")
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"code": "server_error", "detail": _("服务器内部错误,已记录。"), "fields": {}}, status=500
+            {
+                "code": "server_error",
+                "detail": _("服务器内部错误,已记录。"),
+                "fields": {},
+                "request_id": request_id,
+            },
+            status=500,
         )
-    return defaults.server_error(request)
+    try:
+        template = loader.get_template("500.html")
+    except TemplateDoesNotExist:
+        return defaults.server_error(request)
+    # No request context: the page must render even when what failed was a context processor.
+    return HttpResponseServerError(template.render({"request_id": request_id}))

@@ -1,9 +1,13 @@
+from django import forms
 from django.utils.translation import gettext as _
-from django_filters import BooleanFilter
+from django_filters import BooleanFilter, ModelChoiceFilter, ModelMultipleChoiceFilter, utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions
 
+from ..parsing import whole_number
+
 BOOLEAN_WORDS = {"true", "false", "1", "0"}
+ID_FILTERS = (ModelChoiceFilter, ModelMultipleChoiceFilter)
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -11,7 +15,21 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     An HTML filter bar submits empty fields for "any" and django-filter reads an unknown boolean as
     "any"; a program that sends `updated_since=` or `overdue=maybe` has a bug worth telling it
-    about (it would otherwise pull everything, every time)."""
+    about (it would otherwise pull everything, every time).
+
+    An id filter (`campaign=7`) takes ASCII digits only. A well-formed id that names nothing the caller
+    can see gives an empty list, whether the row is in another county or does not exist at all: the
+    answer must not tell the two apart (docs/api.md, Filters)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            if _only_unknown_ids(filterset):
+                return queryset.none()
+            raise utils.translate_validation(filterset.errors)
+        return filterset.qs
 
     def get_filterset(self, request, queryset, view):
         # Kept on the view, which may key a compiled statement on what the filters read.
@@ -32,9 +50,25 @@ class StrictFilterBackend(DjangoFilterBackend):
                 v.lower() not in BOOLEAN_WORDS for v in values
             ):
                 errors[name] = [_("只能是 true 或 false。")]
+            elif isinstance(filters[name], ID_FILTERS) and any(whole_number(v) is None for v in values):
+                errors[name] = [_("必须是编号(正整数)。")]
+            elif issubclass(filters[name].field_class, forms.IntegerField) and any(
+                whole_number(v) is None for v in values
+            ):
+                errors[name] = [_("必须是整数(只用数字 0–9)。")]
         if errors:
             raise exceptions.ValidationError(errors)
         return kwargs
+
+
+def _only_unknown_ids(filterset) -> bool:
+    """Every error is an id filter's "no such choice" (its values are well-formed: see above)."""
+    errors = filterset.form.errors.as_data()
+    return all(
+        isinstance(filterset.filters.get(name), ID_FILTERS)
+        and all(error.code in ("invalid_choice", "invalid_pk_value") for error in field_errors)
+        for name, field_errors in errors.items()
+    )
 
 
 def filters_in_words(filterset, params, *, skip=()) -> str:

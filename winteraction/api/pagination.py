@@ -27,6 +27,8 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ..parsing import whole_number
+
 
 def page_rows(view, queryset, *, numbered: bool = False) -> list:
     """A page's rows: what the view's `page_rows` makes of the page's queryset (the task list takes
@@ -77,9 +79,10 @@ def read_page_size(request, param: str, default: int, maximum: int) -> int:
     raw = request.query_params.get(param)
     if raw is None:
         return default
-    if not (raw.isdigit() and int(raw) > 0):
+    size = whole_number(raw)
+    if not size:
         raise exceptions.ValidationError({param: [_("必须是正整数(最大 %(max)d)。") % {"max": maximum}]})
-    return min(int(raw), maximum)
+    return min(size, maximum)
 
 
 def encode_cursor(updated_at: datetime.datetime, pk: int, day: datetime.date) -> str:
