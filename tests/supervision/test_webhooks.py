@@ -25,7 +25,7 @@ from supervision.messages import Message
 from supervision.models import Channel, Delivery, DeliveryState, WebhookEndpoint, WebhookEvent
 from tasks import services as task_services
 from tasks.models import Task
-from tests.factories import days
+from tests.factories import days, draft_bulletin
 from winteraction.celery import app
 
 ALL_EVENTS = [
@@ -173,6 +173,34 @@ def test_an_issued_order_is_sent_to_the_region_of_the_addressed_unit(world, rece
         )
     (request,) = sent(receiver, "order.issued")
     assert body(request)["data"]["number"] == order.number
+
+
+def test_a_verified_order_is_sent_as_closed(world, receiver, committed):
+    endpoint_for(world.office, receiver)
+    order = services.order_issue(
+        group=world.group,
+        by=world.inspector,
+        unit=world.wanan,
+        problem="隐患排查台账未按周更新",
+        requirement="一周内补齐台账",
+        deadline=days(7),
+    )
+    services.order_acknowledge(order=order, by=world.wanan_official)
+    services.order_report_rectification(order=order, by=world.wanan_official, text="台账已补齐")
+    with committed():
+        services.order_verify(order=order, by=world.inspector)
+    (request,) = sent(receiver, "order.closed")
+    assert (body(request)["data"]["id"], body(request)["data"]["status"]) == (order.pk, "closed")
+
+
+def test_an_issued_bulletin_is_sent(world, receiver, committed):
+    endpoint_for(world.office, receiver, events=["bulletin.issued"])
+    bulletin = services.bulletin_sign(bulletin=draft_bulletin(world), by=world.leader)
+    with committed():
+        services.bulletin_issue(bulletin=bulletin, by=world.office)
+    (request,) = sent(receiver)
+    assert body(request)["type"] == "bulletin.issued"
+    assert (body(request)["data"]["id"], body(request)["data"]["number"]) == (bulletin.pk, 1)
 
 
 def test_an_event_the_endpoint_did_not_subscribe_to_is_not_sent(world, receiver, committed):
