@@ -293,7 +293,8 @@ def webhook_headers(event, secret: str, body: bytes, timestamp: int | None = Non
     }
 
 
-def _send_webhook(delivery) -> None:
+def send_webhook(delivery) -> None:
+    """Send a webhook delivery's event, signed now; raise as `send` does."""
     endpoint = delivery.webhook
     if endpoint is None or not endpoint.enabled:
         raise PermanentError("the webhook endpoint is disabled")
@@ -302,11 +303,7 @@ def _send_webhook(delivery) -> None:
 
 
 def send(delivery, message) -> None:
-    """Send one delivery's message; raise PermanentError or another exception when not accepted.
-    A webhook delivery has no message (None): it sends its event."""
-    if delivery.channel == Channel.WEBHOOK:
-        _send_webhook(delivery)
-        return
+    """Send one delivery's message; raise PermanentError or another exception when not accepted."""
     if delivery.channel == Channel.EMAIL:
         email = EmailMultiAlternatives(
             subject=message.title,

@@ -120,9 +120,10 @@ def deliver(pk: int) -> str | None:
             return None
         delivery.attempts += 1
         try:
-            # A webhook delivery carries its event (supervision/webhooks.py), not a notification.
-            message = messages.render(delivery.notification) if delivery.notification_id else None
-            channels.send(delivery, message)
+            if delivery.webhook_event_id is not None:  # an event for an integrator (supervision/webhooks.py)
+                channels.send_webhook(delivery)
+            else:
+                channels.send(delivery, messages.render(delivery.notification))
         except channels.PermanentError as exc:
             delivery.state = DeliveryState.FAILED
             delivery.last_error = str(exc)[:2000]
