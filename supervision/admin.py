@@ -371,6 +371,7 @@ class DeliveryAdmin(MaskedAddressMixin, ReadOnlyAdmin):
     list_select_related = ["notification"]
     fields = [
         "notification",
+        "webhook_event",
         "channel",
         "endpoint",
         "masked_address",
@@ -391,6 +392,7 @@ class DeliveryAdmin(MaskedAddressMixin, ReadOnlyAdmin):
             "notification__unit",
             "notification__person__unit",
             "notification__group__issuing_unit",
+            "webhook__region",
         )
         return super().get_queryset(request).filter(region)
 

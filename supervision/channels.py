@@ -4,21 +4,31 @@ and a DingTalk custom robot (both webhooks taking Markdown), and the checks a we
 A webhook address must name a host in WEBHOOK_ALLOWED_HOSTS (the two vendors' hosts by default) over
 HTTPS, and must not resolve to a loopback, private, link-local or reserved address: the feature
 cannot be turned into a way to reach the intranet. It is checked when saved and again before each
-send (a name can be re-pointed), and a redirect is never followed. WEBHOOK_TEST_HOSTS (a test-only setting, never read from the
-environment) lets the test suite's receivers on 127.0.0.1 through, by exact host:port.
+send (a name can be re-pointed), and a redirect is never followed.
+
+A send resolves the name ONCE, checks every address it resolved to, and connects to a checked address
+itself (`resolve_webhook_url`, `_PinnedHTTPSConnection`): the Host header, TLS SNI and the
+certificate check still use the name. A second lookup by the HTTP library could answer differently
+(DNS rebinding) and reach the intranet. A proxy from the environment is not used for webhooks: it
+would resolve the name again, out of our sight.
+
+WEBHOOK_TEST_HOSTS (a test-only setting, never read from the environment) lets the test suite's
+receivers on 127.0.0.1 through, by exact host:port: plain HTTP, and a loopback address (only
+loopback) for that host:port.
 """
 
 import base64
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import smtplib
 import socket
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -53,8 +63,25 @@ def _forbidden_ip(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-def check_webhook_url(url: str, *, resolve: bool = True) -> str:
-    """The URL, or ValidationError (in the user's language) saying why it may not be used."""
+@dataclass(frozen=True)
+class WebhookTarget:
+    """A checked webhook address: where to connect (`addresses`, each one checked) and what to ask for."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    target: str  # path and query
+    addresses: tuple[str, ...]
+
+
+def _loopback(address: str) -> bool:
+    return ipaddress.ip_address(address).is_loopback
+
+
+def resolve_webhook_url(url: str, *, resolve: bool = True) -> WebhookTarget:
+    """The URL checked and resolved once, or ValidationError (in the user's language) saying why it
+    may not be used. `addresses` is empty when the name did not resolve (or `resolve` is False)."""
     url = (url or "").strip()
     try:
         parts = urllib.parse.urlsplit(url)
@@ -64,15 +91,15 @@ def check_webhook_url(url: str, *, resolve: bool = True) -> str:
         raise ValidationError(_("Webhook 地址格式不正确。")) from None
     if parts.scheme not in ("http", "https") or not host:
         raise ValidationError(_("Webhook 地址须以 https:// 开头。"))
-    if f"{host}:{port}" in _test_hosts():
-        return url
-    allowed = [h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS]
-    if host not in allowed:
-        raise ValidationError(
-            _("只允许以下主机的机器人地址:%(hosts)s。") % {"hosts": "、".join(allowed) or _("(未配置)")}
-        )
-    if parts.scheme != "https":
-        raise ValidationError(_("Webhook 地址须以 https:// 开头。"))
+    testing = f"{host}:{port}" in _test_hosts()
+    if not testing:
+        allowed = [h.lower() for h in settings.WEBHOOK_ALLOWED_HOSTS]
+        if host not in allowed:
+            raise ValidationError(
+                _("只允许以下主机的机器人地址:%(hosts)s。") % {"hosts": "、".join(allowed) or _("(未配置)")}
+            )
+        if parts.scheme != "https":
+            raise ValidationError(_("Webhook 地址须以 https:// 开头。"))
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
@@ -83,9 +110,17 @@ def check_webhook_url(url: str, *, resolve: bool = True) -> str:
             addresses = [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
         except OSError:
             addresses = []  # cannot resolve now (an intranet without DNS for it): checked again on send
-    if any(_forbidden_ip(address.split("%")[0]) for address in addresses):
-        raise ValidationError(_("Webhook 地址不能指向内网或本机地址。"))
-    return url
+    addresses = list(dict.fromkeys(address.split("%")[0] for address in addresses))
+    for address in addresses:
+        if _forbidden_ip(address) and not (testing and _loopback(address)):
+            raise ValidationError(_("Webhook 地址不能指向内网或本机地址。"))
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return WebhookTarget(url, parts.scheme, host, port, target, tuple(addresses))
+
+
+def check_webhook_url(url: str, *, resolve: bool = True) -> str:
+    """The URL, or ValidationError (in the user's language) saying why it may not be used."""
+    return resolve_webhook_url(url, resolve=resolve).url
 
 
 def check_address(channel: str, address: str) -> str:
@@ -108,14 +143,6 @@ def check_address(channel: str, address: str) -> str:
 WECOM_MARKDOWN_MAX_BYTES = 4096
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is not followed: its target has not passed check_webhook_url (it could be the
-    intranet). urllib then raises HTTPError with the 3xx code."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
 def fit_bytes(text: str, limit: int) -> str:
     """`text` cut to `limit` UTF-8 bytes at a line boundary, keeping its last line (the link)."""
     if len(text.encode()) <= limit:
@@ -133,29 +160,86 @@ def fit_bytes(text: str, limit: int) -> str:
     return "\n".join([*kept, tail]).encode()[:limit].decode(errors="ignore")
 
 
-def _post_json(url: str, body: dict) -> dict:
+def _connect(address: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to the address itself: no resolver on the way (create_connection would ask one)."""
+    family = socket.AF_INET6 if ipaddress.ip_address(address).version == 6 else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        check_webhook_url(url)
+        sock.settimeout(timeout)
+        sock.connect((address, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """HTTP to one checked address; the Host header stays the name (test receivers only)."""
+
+    def __init__(self, target: WebhookTarget, address: str, timeout: float):
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.address = address
+
+    def connect(self):
+        self.sock = _connect(self.address, self.port, self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to one checked address: SNI and the certificate's check against the name, not the address."""
+
+    def __init__(self, target: WebhookTarget, address: str, timeout: float):
+        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self):
+        sock = _connect(self.address, self.port, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST `body` to a webhook address checked now and connected to at the address that was checked.
+
+    Returns (status, the first 64 KiB of the answer) for a 2xx. Raises PermanentError for an address
+    that may not be used, a redirect (not followed: its target is unchecked) and a 4xx other than 408
+    and 429; TransientError for anything else (no answer, a timeout, 408, 429, 5xx)."""
+    try:
+        target = resolve_webhook_url(url)
     except ValidationError as exc:
         raise PermanentError(" ".join(exc.messages)) from None
-    request = urllib.request.Request(
+    if not target.addresses:
+        raise TransientError(f"cannot resolve {target.host}")
+    kind = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    errors = []
+    for address in target.addresses:  # each one checked above; the first that answers
+        connection = kind(target, address, settings.WEBHOOK_TIMEOUT_SECONDS)
+        try:
+            connection.request("POST", target.target, body=body, headers=headers)
+            response = connection.getresponse()
+            status, payload = response.status, response.read(65536)
+        except ssl.SSLCertVerificationError as exc:
+            raise TransientError(f"TLS: {exc.verify_message or exc}") from None
+        except (OSError, http.client.HTTPException) as exc:
+            errors.append(f"{address}: {exc}")
+            continue
+        finally:
+            connection.close()
+        if 300 <= status < 400:
+            raise PermanentError(f"HTTP {status}: the address redirects (not followed)")
+        if 400 <= status < 500 and status not in (408, 429):
+            raise PermanentError(f"HTTP {status}")
+        if not 200 <= status < 300:
+            raise TransientError(f"HTTP {status}")
+        return status, payload
+    raise TransientError("; ".join(errors))
+
+
+def _post_json(url: str, body: dict) -> dict:
+    """A robot's POST: JSON in, JSON with errcode 0 out."""
+    _status, payload = post(
         url,
-        data=json.dumps(body, ensure_ascii=False).encode(),
-        headers={"Content-Type": "application/json; charset=utf-8"},
-        method="POST",
+        json.dumps(body, ensure_ascii=False).encode(),
+        {"Content-Type": "application/json; charset=utf-8"},
     )
-    try:
-        opener = urllib.request.build_opener(_NoRedirects)  # per call: proxies as the environment says now
-        with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            payload = response.read(65536)
-    except urllib.error.HTTPError as exc:
-        if 300 <= exc.code < 400:
-            raise PermanentError(f"HTTP {exc.code}: the robot address redirects (not followed)") from None
-        if 400 <= exc.code < 500 and exc.code != 429:
-            raise PermanentError(f"HTTP {exc.code}") from None
-        raise TransientError(f"HTTP {exc.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise TransientError(str(getattr(exc, "reason", exc))) from None
     try:
         answer = json.loads(payload or b"{}")
     except ValueError:
@@ -172,6 +256,50 @@ def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int | None = None) 
     sign = urllib.parse.quote_plus(base64.b64encode(digest))
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}timestamp={timestamp}&sign={sign}"
+
+
+# ---- Outbound webhooks (supervision/webhooks.py records them; docs/webhooks.md) ----------------------
+
+
+def webhook_body(event) -> bytes:
+    """What an integrator receives for a WebhookEvent: the same bytes on every retry."""
+    return json.dumps(
+        {
+            "id": str(event.uuid),
+            "type": event.type,
+            "created_at": event.created_at.isoformat(),
+            "data": event.data,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+
+
+def webhook_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """`sha256=` and the hex HMAC-SHA256 of "<timestamp>.<body>" keyed with the endpoint's secret."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def webhook_headers(event, secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    stamp = str(timestamp if timestamp is not None else int(time.time()))
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "WinterAction-Webhooks/1",
+        "X-WinterAction-Event": event.type,
+        "X-WinterAction-Delivery": str(event.uuid),
+        "X-WinterAction-Timestamp": stamp,
+        "X-WinterAction-Signature": webhook_signature(secret, stamp, body),
+    }
+
+
+def send_webhook(delivery) -> None:
+    """Send a webhook delivery's event, signed now; raise as `send` does."""
+    endpoint = delivery.webhook
+    if endpoint is None or not endpoint.enabled:
+        raise PermanentError("the webhook endpoint is disabled")
+    body = webhook_body(delivery.webhook_event)
+    post(delivery.address, body, webhook_headers(delivery.webhook_event, endpoint.secret, body))
 
 
 def send(delivery, message) -> None:

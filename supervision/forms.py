@@ -31,6 +31,7 @@ from .models import (
     ReminderPolicy,
     SupervisionGroup,
     Urgency,
+    WebhookEventType,
 )
 from .selectors import Scope
 from .services import POLICY_FIELDS, RANKING_POLICY_FIELDS
@@ -289,7 +290,10 @@ class CalendarDayForm(BootstrapMixin, forms.Form):
 
 class EndpointForm(BootstrapMixin, forms.Form):
     owner = forms.ChoiceField(label=_("接收方"))
-    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices)
+    # An integrator's webhook has its own page (supervision/views/webhooks.py).
+    channel = forms.ChoiceField(
+        label=_("渠道"), choices=[c for c in Channel.choices if c[0] != Channel.WEBHOOK]
+    )
     address = forms.CharField(
         label=_("地址"),
         max_length=500,
@@ -335,6 +339,17 @@ class EndpointForm(BootstrapMixin, forms.Form):
             "address": data["address"],
             "secret": data.get("secret", ""),
         }
+
+
+class WebhookForm(BootstrapMixin, forms.Form):
+    url = forms.CharField(
+        label=_("地址"),
+        max_length=500,
+        help_text=_("接收方的 HTTPS 地址;主机须在 WEBHOOK_ALLOWED_HOSTS 中。"),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("订阅事件"), choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple
+    )
 
 
 # ---- Bulletins (情况通报) -------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Supervision groups (督导检查组) and their scopes. Their work (inspections, orders) comes later."""
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.lookups import Exact
@@ -612,6 +614,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
     WECOM = "wecom", _("企业微信群机器人")
     DINGTALK = "dingtalk", _("钉钉群机器人")
+    WEBHOOK = "webhook", _("Webhook 推送")  # an integrator's endpoint (WebhookEndpoint), not a NotifyEndpoint
 
 
 class NotifyEndpoint(models.Model):
@@ -786,8 +789,25 @@ class DeliveryState(models.TextChoices):
 class Delivery(models.Model):
     """A notification's trip through one outside channel: the outbox row a delivery job works off."""
 
+    # What goes out: a notification (email, robots), or a webhook event to an integrator's endpoint.
     notification = models.ForeignKey(
-        Notification, models.CASCADE, related_name="deliveries", verbose_name=_("提醒")
+        Notification, models.CASCADE, null=True, blank=True, related_name="deliveries", verbose_name=_("提醒")
+    )
+    webhook_event = models.ForeignKey(
+        "WebhookEvent",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("Webhook 事件"),
+    )
+    webhook = models.ForeignKey(
+        "WebhookEndpoint",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("Webhook 地址"),
     )
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     endpoint = models.ForeignKey(
@@ -822,6 +842,17 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel", "address"], name="delivery_unique"),
+            models.UniqueConstraint(
+                fields=["webhook_event", "webhook"],
+                condition=Q(webhook_event__isnull=False),
+                name="delivery_unique_webhook",
+            ),
+            models.CheckConstraint(
+                condition=Q(notification__isnull=False, webhook_event__isnull=True, webhook__isnull=True)
+                | Q(notification__isnull=True, webhook_event__isnull=False, webhook__isnull=False),
+                name="delivery_notification_or_webhook_event",
+                violation_error_message=_("发送记录须属于一条提醒或一个 Webhook 事件。"),
+            ),
             models.CheckConstraint(
                 condition=Q(state="sent", sent_at__isnull=False)
                 | (~Q(state="sent") & Q(sent_at__isnull=True)),
@@ -837,6 +868,68 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} → {self.address[:40]} ({self.get_state_display()})"
+
+
+# ---- Webhooks (outbound) ----------------------------------------------------------------------------
+# supervision/webhooks.py records the events in the transaction of the change; the outbox sends them
+# (channel "webhook"), signed with the endpoint's secret. docs/webhooks.md.
+
+
+class WebhookEventType(models.TextChoices):
+    TASK_CREATED = "task.created", _("任务创建")
+    TASK_UPDATED = "task.updated", _("任务变更")
+    TASK_CLOSED = "task.closed", _("任务销号")
+    PROGRESS_REPORTED = "progress.reported", _("进度填报")
+    ORDER_ISSUED = "order.issued", _("督办单下发")
+    ORDER_CLOSED = "order.closed", _("督办单销号")
+    BULLETIN_ISSUED = "bulletin.issued", _("情况通报印发")
+
+
+class WebhookEndpoint(models.Model):
+    """An integrator's HTTPS address that a region's office registers for some of its region's events."""
+
+    region = models.ForeignKey(Unit, models.CASCADE, related_name="webhook_endpoints", verbose_name=_("地区"))
+    url = models.CharField(_("地址"), max_length=500)
+    secret = models.CharField(_("签名密钥"), max_length=100, editable=False)
+    events = models.JSONField(_("订阅事件"), default=list)
+    enabled = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        Person, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("创建人")
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Webhook 地址")
+        verbose_name_plural = _("Webhook 地址")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "url"],
+                name="webhook_endpoint_unique_per_region",
+                violation_error_message=_("本地区已有相同的 Webhook 地址。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.url[:60]
+
+
+class WebhookEvent(models.Model):
+    """One thing that happened, as integrators receive it; `uuid` is the idempotency id of every
+    delivery of it (the same on each retry and each endpoint)."""
+
+    uuid = models.UUIDField(_("事件编号"), unique=True, default=uuid.uuid4, editable=False)
+    type = models.CharField(_("事件类型"), max_length=32, choices=WebhookEventType.choices)
+    data = models.JSONField(_("内容"), default=dict)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Webhook 事件")
+        verbose_name_plural = _("Webhook 事件")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.type} {self.uuid}"
 
 
 # ---- Bulletins (情况通报) ---------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The outbox: deliveries recorded in the database, published to the broker after commit, sent by
 delivery jobs in batches, swept up when they were not.
 
-- A Delivery row is written in the same transaction as what caused it (supervision/reminders.py).
+- A Delivery row is written in the same transaction as what caused it (supervision/reminders.py; an
+  outbound webhook's in supervision/webhooks.py).
 - After commit, `publish` hands batches of ids to the `deliver_batch` job (by its name: jobs.py
   depends on this module, not the reverse). Publishing is best effort
   with short timeouts (BROKER_PUBLISH_TIMEOUT_SECONDS, no publish retries): with the broker down a
@@ -18,7 +19,7 @@ delivery jobs in batches, swept up when they were not.
   (OUTBOX_BACKOFF_SECONDS doubling, at most OUTBOX_BACKOFF_MAX_SECONDS, which the settings keep below
   the broker's visibility timeout); after OUTBOX_MAX_ATTEMPTS the row is `failed` and shows on the
   office's failed-deliveries page, which can put it back (`retry`). A remote that says the address is
-  wrong (HTTP 4xx other than 429) fails the row at once.
+  wrong (HTTP 4xx other than 408 and 429) fails the row at once.
 """
 
 import logging
@@ -111,6 +112,7 @@ def deliver(pk: int) -> str | None:
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("webhook_event", "webhook")
             .filter(pk=pk, state=DeliveryState.PENDING, next_attempt_at__lte=timezone.now())
             .first()
         )
@@ -118,7 +120,10 @@ def deliver(pk: int) -> str | None:
             return None
         delivery.attempts += 1
         try:
-            channels.send(delivery, messages.render(delivery.notification))
+            if delivery.webhook_event_id is not None:  # an event for an integrator (supervision/webhooks.py)
+                channels.send_webhook(delivery)
+            else:
+                channels.send(delivery, messages.render(delivery.notification))
         except channels.PermanentError as exc:
             delivery.state = DeliveryState.FAILED
             delivery.last_error = str(exc)[:2000]

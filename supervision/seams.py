@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from tasks import seams as tasks_seams
 
-from . import handoffs, permissions
+from . import handoffs, permissions, webhooks
 from .models import OrderStatus, SupervisionGroup, SupervisionOrder
 from .selectors import orders_addressed_to
 from .views.chasing import CHASE
@@ -65,6 +65,8 @@ def register() -> None:
     tasks_seams.workspace_panels.append(orders_panel)
     # Handoffs in tasks/services.py reach the inboxes and the outbox at once (supervision/handoffs.py).
     tasks_seams.handoff_listeners.append(handoffs.on_task_handoffs)
+    # Steps on a task's timeline become outbound webhook events (supervision/webhooks.py).
+    tasks_seams.change_listeners.append(webhooks.on_task_changes)
     # A group member's work: orders awaiting my 验收, orders overdue in my scope, my inspections.
     tasks_seams.workspace_panels.append(inspector_panel)
     tasks_seams.close_out_warnings.append(open_orders_warning)

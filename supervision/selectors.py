@@ -59,6 +59,7 @@ from .models import (
     SupervisionGroup,
     SupervisionOrder,
     Urgency,
+    WebhookEndpoint,
 )
 
 SHANGHAI = zoneinfo.ZoneInfo(settings.TIME_ZONE)
@@ -481,7 +482,11 @@ def deliveries_for(user) -> QuerySet[Delivery]:
     """Deliveries of notifications addressed inside the office's region: to a unit in it, a person of a
     unit in it, or a group sent out from it."""
     scope = in_office_region_q(
-        user, "notification__unit", "notification__person__unit", "notification__group__issuing_unit"
+        user,
+        "notification__unit",
+        "notification__person__unit",
+        "notification__group__issuing_unit",
+        "webhook__region",
     )
     return (
         Delivery.objects.filter(scope)
@@ -489,9 +494,20 @@ def deliveries_for(user) -> QuerySet[Delivery]:
             *(f"notification__{row}" for row in TITLE_ROWS),
             "notification__unit",
             "notification__person__unit",
+            "webhook_event",
+            "webhook__region",
         )
-        .defer(*TITLE_DEFERRED)
+        .defer(*TITLE_DEFERRED, "webhook_event__data", "webhook__secret")
         .order_by("-updated_at", "-id")
+    )
+
+
+def webhooks_for(user) -> QuerySet[WebhookEndpoint]:
+    """The outbound webhook endpoints of the office's region (everything for a superuser)."""
+    return (
+        WebhookEndpoint.objects.filter(in_office_region_q(user, "region"))
+        .select_related("region")
+        .order_by("region__path", "id")
     )
 
 

@@ -20,6 +20,9 @@ in its AppConfig.ready():
 - `close_out_warnings`: what is still open on a task besides its milestones, listed on the 申请销号
   form. Each is a function (user, task) → a list of `CloseOutWarning` (supervision: the 督办单 on
   the task not yet closed out). The page asks them only when it offers the form.
+- `change_listeners`: told of every step on a task's timeline (`Change`: the task and its TaskEvent),
+  inside the service's transaction; inside `handoffs_told_together()` they are told of all of them at
+  once, at the end. Supervision records its outbound webhook events from them (supervision/webhooks.py).
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -86,16 +89,26 @@ class CloseOutWarning:
     url: str = ""
 
 
+@dataclass(frozen=True)
+class Change:
+    """A step on a task's timeline, as tasks/services.py records it (`event` is the TaskEvent)."""
+
+    task: object
+    event: object
+
+
 access_scopes: list[ScopeSource] = []
 workspace_panels: list[Callable[..., dict | None]] = []
 task_page_actions: dict[str, PageAction] = {}
 handoff_listeners: list[Callable[[Sequence[Handoff]], None]] = []
 close_out_warnings: list[Callable[..., list[CloseOutWarning]]] = []
+change_listeners: list[Callable[[Sequence[Change]], None]] = []
 
 
 # ---- Handoffs told one by one, or together ---------------------------------------------------------
 
 _collected: ContextVar[list[Handoff] | None] = ContextVar("handoffs_collected", default=None)
+_changes: ContextVar[list[Change] | None] = ContextVar("changes_collected", default=None)
 
 
 def tell(handoff: Handoff) -> None:
@@ -108,19 +121,36 @@ def tell(handoff: Handoff) -> None:
         listener([handoff])
 
 
+def announce(change: Change) -> None:
+    """Tell the change listeners of one timeline step now, or keep it for `handoffs_told_together()`."""
+    collected = _changes.get()
+    if collected is not None:
+        collected.append(change)
+        return
+    for listener in change_listeners:
+        listener([change])
+
+
 @contextmanager
 def handoffs_told_together() -> Iterator[None]:
-    """Inside, handoffs are collected; at the end (still inside the caller's transaction) the listeners
-    get them all at once. An exception tells nobody: the transaction rolls back anyway."""
+    """Inside, handoffs (and timeline changes) are collected; at the end (still inside the caller's
+    transaction) the listeners get them all at once. An exception tells nobody: the transaction rolls
+    back anyway."""
     if _collected.get() is not None:  # already collecting: the outer block tells them
         yield
         return
     collected: list[Handoff] = []
+    changes: list[Change] = []
     token = _collected.set(collected)
+    changes_token = _changes.set(changes)
     try:
         yield
     finally:
         _collected.reset(token)
+        _changes.reset(changes_token)
     if collected:
         for listener in handoff_listeners:
             listener(collected)
+    if changes:
+        for listener in change_listeners:
+            listener(changes)

@@ -125,9 +125,11 @@ def _touch_tasks(condition: Q) -> int:
 def _record(
     task: Task, kind: str, by: Person | None, *, before=None, after=None, note: str = ""
 ) -> TaskEvent:
-    return TaskEvent.objects.create(
+    event = TaskEvent.objects.create(
         task=task, kind=kind, actor=by, at=clock.now(), before=before or {}, after=after or {}, note=note
     )
+    seams.announce(seams.Change(task=task, event=event))  # supervision: outbound webhooks
+    return event
 
 
 def _hand_off(

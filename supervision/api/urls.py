@@ -8,6 +8,7 @@ from .bulletins import BulletinViewSet
 from .cards import CardViewSet
 from .notifications import NotificationViewSet, OrderChaseView, TaskChaseView
 from .views import FindingViewSet, InspectionViewSet, SupervisionGroupViewSet, SupervisionOrderViewSet
+from .webhooks import WebhookViewSet
 
 router = SimpleRouter()
 router.register("supervision-groups", SupervisionGroupViewSet, basename="supervision-group")
@@ -17,6 +18,7 @@ router.register("supervision-orders", SupervisionOrderViewSet, basename="supervi
 router.register("cards", CardViewSet, basename="card")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("bulletins", BulletinViewSet, basename="bulletin")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("dashboard/summary/", dashboard.DashboardSummaryView.as_view(), name="dashboard-summary"),

@@ -9,7 +9,8 @@
 - calendar: the working-day calendar;
 - policies: a campaign's reminder rules and ranking formula;
 - inbox: marking my in-app messages read;
-- bulletins: 情况通报, from draft to issued.
+- bulletins: 情况通报, from draft to issued;
+- webhooks: the office's outbound webhook endpoints.
 
 Import them from here (`from supervision.services import order_issue`): the modules are how the
 package is laid out, not part of its interface. The daily reminder scan is supervision/reminders.py;
@@ -50,6 +51,7 @@ from .orders import (
     order_verify,
 )
 from .policies import POLICY_FIELDS, RANKING_POLICY_FIELDS, policy_update, ranking_policy_update
+from .webhooks import webhook_create, webhook_delete, webhook_rotate_secret, webhook_update
 
 __all__ = [
     "POLICY_FIELDS",
@@ -90,6 +92,10 @@ __all__ = [
     "red_after_days",
     "red_candidates",
     "task_chase",
+    "webhook_create",
+    "webhook_delete",
+    "webhook_rotate_secret",
+    "webhook_update",
     "yellow_candidates",
     "yellow_items",
 ]

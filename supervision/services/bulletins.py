@@ -25,7 +25,7 @@ from tasks.models import Campaign, Person, Unit
 from tasks.selectors import campaigns_visible_to
 from tasks.services import InvalidTransition
 
-from .. import bulletin_render, bulletins, handoffs, permissions
+from .. import bulletin_render, bulletins, handoffs, permissions, webhooks
 from ..models import (
     Bulletin,
     BulletinCounter,
@@ -263,6 +263,7 @@ def bulletin_issue(*, bulletin: Bulletin, by: Person) -> Bulletin:
         groups=list(groups_covering(bulletin.region).values_list("pk", flat=True)),
         by=by,
     )
+    webhooks.bulletin_issued(bulletin)
     return bulletin
 
 

@@ -14,7 +14,7 @@ from tasks import clock
 from tasks.models import EventKind, Person, TaskEvent, Unit
 from tasks.services import InvalidTransition, require_text
 
-from .. import handoffs, permissions
+from .. import handoffs, permissions, webhooks
 from ..models import (
     Finding,
     OrderEvent,
@@ -25,6 +25,7 @@ from ..models import (
     SupervisionGroup,
     SupervisionOrder,
     Urgency,
+    WebhookEventType,
 )
 from .groups import require_in_scope, require_member, require_task_in_scope
 from .inspections import checked_files, store_evidence
@@ -138,6 +139,7 @@ def order_issue(
         note=order.requirement,
         by=by,
     )
+    webhooks.order_changed(order, WebhookEventType.ORDER_ISSUED)
     return order
 
 
@@ -196,6 +198,7 @@ def order_verify(*, order: SupervisionOrder, by: Person, note: str = "") -> Supe
     order.save()
     _order_event(order, OrderEventKind.CLOSED, by, note=(note or "").strip())
     _task_events(order, EventKind.ORDER_CLOSED, by)
+    webhooks.order_changed(order, WebhookEventType.ORDER_CLOSED)
     return order
 
 

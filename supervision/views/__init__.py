@@ -8,13 +8,14 @@
 - dashboard: the 驾驶舱;
 - ranking: the ranking page (争先进位), its Excel download, and the office's ranking rules;
 - bulletins: 情况通报: the list, a new draft, one bulletin with its editor and steps, print and downloads;
-- chasing: the task page's 催办 step (the seam with tasks/views/task_page.py).
+- chasing: the task page's 催办 step (the seam with tasks/views/task_page.py);
+- webhooks: the office's outbound webhook endpoints.
 
 Views are thin: they validate with supervision/forms.py, read through supervision/selectors.py, ask
 supervision/permissions.py which steps to offer, and write through supervision.services.
 """
 
-from . import bulletins, chasing, dashboard, inspections, notifications, orders, ranking, units
+from . import bulletins, chasing, dashboard, inspections, notifications, orders, ranking, units, webhooks
 
 urlpatterns = [
     *orders.urlpatterns,
@@ -25,4 +26,5 @@ urlpatterns = [
     *units.urlpatterns,
     *notifications.urlpatterns,
     *chasing.urlpatterns,
+    *webhooks.urlpatterns,
 ]

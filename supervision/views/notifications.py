@@ -265,8 +265,7 @@ def office_deliveries(request):
         {
             "delivery": delivery,
             "address": channels.mask_address(delivery.channel, delivery.address),
-            "title": messages.title(delivery.notification),
-            "audience": _audience(delivery.notification),
+            **_what_and_whom(delivery),
         }
         for delivery in page.object_list
     ]
@@ -278,6 +277,17 @@ def office_deliveries(request):
         "retryable": state == DeliveryState.FAILED,
     }
     return _page(request, "supervision/office_deliveries.html", context)
+
+
+def _what_and_whom(delivery) -> dict:
+    """A notification's title and audience; for an outbound webhook, its event and the region."""
+    if delivery.webhook_event_id is not None:
+        event = delivery.webhook_event
+        return {
+            "title": _("Webhook 事件 %(type)s(%(id)s)") % {"type": event.type, "id": event.uuid},
+            "audience": delivery.webhook.region.name,
+        }
+    return {"title": messages.title(delivery.notification), "audience": _audience(delivery.notification)}
 
 
 def _audience(notification) -> str:

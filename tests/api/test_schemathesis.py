@@ -136,6 +136,7 @@ def api_world(world, settings, media, in_process_app):
         chase_task,
         inspection_record,
         order_issue,
+        webhook_create,
     )
     from tasks import indicators, services
     from tasks.imports import import_preview, template_workbook
@@ -238,6 +239,10 @@ def api_world(world, settings, media, in_process_app):
             ).pk,
             "indicators": indicator.pk,
             "indicator-figures": figure.pk,
+            # The county office's outbound webhook: the unit official is refused it (403).
+            "webhooks": webhook_create(
+                by=w.office, url="https://qyapi.weixin.qq.com/hooks/wa", events=["task.created"]
+            ).pk,
         },
     )
 

@@ -565,6 +565,9 @@ def test_every_model_is_registered():
                 "supervision.Bulletin",
                 "supervision.BulletinCounter",
                 "supervision.BulletinEvent",
+                # Outbound webhooks too (/office/webhooks/, /api/v1/webhooks/): the admin never shows a secret.
+                "supervision.WebhookEndpoint",
+                "supervision.WebhookEvent",
             ):
                 assert model._meta.label in registered
 
