@@ -567,8 +567,9 @@ def task_list(request):
     )
 
 
-def encode_cursor(updated_at: datetime.datetime, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{updated_at.isoformat()}|{pk}".encode()).decode().rstrip("=")
+def encode_cursor(updated_at: datetime.datetime, pk: int, day: datetime.date) -> str:
+    raw = f"{updated_at.isoformat()}|{pk}|{day.isoformat()}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def _sync_page(request, condition: str, where: list, today: datetime.date):
@@ -583,12 +584,16 @@ def _sync_page(request, condition: str, where: list, today: datetime.date):
     if cursor_value:
         try:
             raw = base64.urlsafe_b64decode(cursor_value + "=" * (-len(cursor_value) % 4)).decode()
-            stamp, pk = raw.rsplit("|", 1)
+            stamp, pk, *day = raw.split("|")
             position = (parse_datetime(stamp), int(pk))
+            day = datetime.date.fromisoformat(day[0]) if day else None
         except ValueError:
             return problem(400, "cursor")
-        condition += " AND (t.updated_at, t.id) > (%s, %s)"
-        where += list(position)
+        if day == today:  # a cursor from an earlier day starts over: the daily re-sync (pagination.py)
+            condition += " AND (t.updated_at, t.id) > (%s, %s)"
+            where += list(position)
+        else:
+            position = None
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -599,7 +604,7 @@ def _sync_page(request, condition: str, where: list, today: datetime.date):
     rows = rows[:size]
     if rows:
         position = (rows[-1][28], rows[-1][0])
-    resume = encode_cursor(*position) if position else None
+    resume = encode_cursor(*position, today) if position else None
     url = _with_param(request.build_absolute_uri(), "sync")
     return respond(
         {
