@@ -248,3 +248,16 @@ def world(db):
 
     w.task = task
     return w
+
+
+@pytest.fixture
+def eager():
+    """Jobs (the outbox's delivery jobs among them) run in this process when published, even where
+    REDIS_URL is set."""
+    from winteraction.celery import app
+
+    names = ("task_always_eager", "task_eager_propagates")
+    before = {name: app.conf.get(name) for name in names}
+    app.conf.update({name: True for name in names})
+    yield
+    app.conf.update(before)

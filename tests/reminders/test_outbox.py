@@ -17,7 +17,6 @@ from supervision.messages import render
 from supervision.models import Channel, Delivery, DeliveryState, Notification, NotifyEndpoint, ReminderRule
 from tasks.models import Person
 from tests.reminders.webhook_receiver import running_receiver
-from winteraction.celery import app
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime.datetime(2026, 9, 8, 8, 30, tzinfo=SHANGHAI)  # a Tuesday
@@ -34,16 +33,6 @@ def clock(time_machine):
         return timezone.now()
 
     return move
-
-
-@pytest.fixture
-def eager():
-    """Jobs run in this process even where REDIS_URL is set."""
-    names = ("task_always_eager", "task_eager_propagates")
-    before = {name: app.conf.get(name) for name in names}
-    app.conf.update({name: True for name in names})
-    yield
-    app.conf.update(before)
 
 
 @pytest.fixture

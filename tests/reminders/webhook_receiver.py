@@ -30,14 +30,20 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver():
+def running_receiver(path: str = "/cgi-bin/webhook/send?key=test"):
+    """`path`: the robots' by default; the outbound-webhook tests pass their own."""
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             receiver.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "body": json.loads(raw or b"null")}
+                {
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "raw": raw,
+                    "body": json.loads(raw or b"null"),
+                }
             )
             status, body, headers = receiver._next()
             payload = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -56,7 +62,7 @@ def running_receiver():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     receiver.host = f"127.0.0.1:{server.server_port}"
-    receiver.url = f"http://{receiver.host}/cgi-bin/webhook/send?key=test"
+    receiver.url = f"http://{receiver.host}{path}"
     try:
         yield receiver
     finally:

@@ -11,8 +11,6 @@ import ipaddress
 import json
 import socket
 import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection, transaction
@@ -26,7 +24,7 @@ from supervision.models import Channel, Delivery, DeliveryState, WebhookEndpoint
 from tasks import services as task_services
 from tasks.models import Task
 from tests.factories import days, draft_bulletin
-from winteraction.celery import app
+from tests.reminders.webhook_receiver import running_receiver
 
 ALL_EVENTS = [
     "task.created",
@@ -39,66 +37,14 @@ ALL_EVENTS = [
 ]
 
 
-# ---- A receiver on 127.0.0.1 ----------------------------------------------------------------------------
-
-
-class Receiver:
-    """Records each POST (raw body and headers) and answers the next status the test set (200 else)."""
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.statuses: list[int] = []
-        self.url = ""
-        self.host = ""
-
-    def answer(self, *statuses: int):
-        self.statuses.extend(statuses)
-
-
-@contextmanager
-def running_receiver():
-    receiver = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            receiver.requests.append({"path": self.path, "headers": dict(self.headers), "raw": raw})
-            status = receiver.statuses.pop(0) if receiver.statuses else 200
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    receiver.host = f"127.0.0.1:{server.server_port}"
-    receiver.url = f"http://{receiver.host}/hooks/winteraction"
-    try:
-        yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+# ---- A receiver on 127.0.0.1 (tests/reminders/webhook_receiver.py) ----------------------------------------
 
 
 @pytest.fixture
 def receiver(settings):
-    with running_receiver() as receiver:
+    with running_receiver("/hooks/winteraction") as receiver:
         settings.WEBHOOK_TEST_HOSTS = [receiver.host]
         yield receiver
-
-
-@pytest.fixture
-def eager():
-    """Delivery jobs run in this process when published (after commit)."""
-    names = ("task_always_eager", "task_eager_propagates")
-    before = {name: app.conf.get(name) for name in names}
-    app.conf.update({name: True for name in names})
-    yield
-    app.conf.update(before)
 
 
 @pytest.fixture
@@ -239,7 +185,7 @@ def test_a_disabled_endpoint_gets_nothing(world, receiver, committed):
 
 def test_a_retry_after_a_500_sends_the_same_event_id_and_body(world, receiver, committed, time_machine):
     endpoint_for(world.office, receiver)
-    receiver.answer(500)
+    receiver.reply(500)
     with committed():
         world.task()
     delivery = Delivery.objects.get(webhook__isnull=False)
@@ -256,7 +202,7 @@ def test_a_retry_after_a_500_sends_the_same_event_id_and_body(world, receiver, c
 def refused(world, receiver, committed):
     """The receiver answered 410 Gone to a new task's event."""
     endpoint_for(world.office, receiver)
-    receiver.answer(410)
+    receiver.reply(410)
     with committed():
         world.task()
     return Delivery.objects.get(webhook__isnull=False)
@@ -288,7 +234,8 @@ def test_redelivery_by_hand_sends_the_same_event_again(refused, client, world, r
 def test_a_failing_endpoint_does_not_turn_the_save_into_an_error(world, receiver, committed, api):
     endpoint_for(world.office, receiver)
     task = world.task()
-    receiver.answer(500, 500, 500)
+    for _ in range(3):
+        receiver.reply(500)
     with committed():
         response = api(world.wanan_official).post(
             f"/api/v1/tasks/{task.pk}/progress-reports/", {"percent": 40, "done": "完成排查"}, format="json"
